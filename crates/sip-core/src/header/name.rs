@@ -45,8 +45,8 @@ macro_rules! header_names {
                     }
                 )*
                 if lower.len() == 1 {
-                    let c = lower[0].to_ascii_lowercase();
-                    $( $( if c == $compact as u8 { return Some(HeaderName::$variant); } )? )*
+                    let c = char::from(lower[0].to_ascii_lowercase());
+                    $( $( if c == $compact { return Some(HeaderName::$variant); } )? )*
                 }
                 None
             }

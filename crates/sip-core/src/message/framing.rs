@@ -38,7 +38,7 @@ pub enum KeepAliveRole {
 #[non_exhaustive]
 pub enum Frame {
     /// A complete message.
-    Message(SipMessage),
+    Message(Box<SipMessage>),
     /// `CRLFCRLF`: the peer asks for a pong.
     Ping,
     /// `CRLF`: the answer to our ping.
@@ -136,7 +136,7 @@ impl StreamFramer {
             return None;
         }
         let frame = self.buf.split_to(total).freeze();
-        Some(parse(frame, &self.limits, BodyMode::Framed).map(Frame::Message))
+        Some(parse(frame, &self.limits, BodyMode::Framed).map(|m| Frame::Message(Box::new(m))))
     }
 }
 
