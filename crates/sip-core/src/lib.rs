@@ -39,6 +39,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod body;
 pub mod digest;
 pub mod error;
 mod grammar;

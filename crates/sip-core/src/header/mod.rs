@@ -18,6 +18,7 @@
 //! ```
 
 mod core;
+mod extra;
 mod name;
 mod name_addr;
 
@@ -29,6 +30,7 @@ pub use self::core::{
     BRANCH_MAGIC_COOKIE, CSeq, CallId, Contact, ContentLength, ContentType, Expires, FromHeader,
     MaxForwards, MediaType, MinExpires, Path, RecordRoute, Route, ToHeader, Via,
 };
+pub use extra::*;
 pub use name::HeaderName;
 pub use name_addr::NameAddr;
 
