@@ -52,7 +52,9 @@ impl Host {
         if s.is_empty() {
             return Err(err(0));
         }
-        if s.bytes().all(|c| c.is_ascii_digit() || c == b'.') && s.bytes().filter(|&c| c == b'.').count() == 3 {
+        if s.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+            && s.bytes().filter(|&c| c == b'.').count() == 3
+        {
             return s.parse().map(Host::Ipv4).map_err(|_| err(0));
         }
         // hostname = *( domainlabel "." ) toplabel [ "." ]; underscores are tolerated (seen in
@@ -64,7 +66,8 @@ impl Host {
             let ok = !b.is_empty()
                 && b[0].is_ascii_alphanumeric()
                 && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+                && b.iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
             if !ok {
                 return Err(err(off));
             }
@@ -95,9 +98,9 @@ impl From<IpAddr> for Host {
 impl PartialEq for Host {
     fn eq(&self, other: &Host) -> bool {
         match (self, other) {
-            (Host::Domain(a), Host::Domain(b)) => {
-                a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.'))
-            }
+            (Host::Domain(a), Host::Domain(b)) => a
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(b.trim_end_matches('.')),
             (Host::Ipv4(a), Host::Ipv4(b)) => a == b,
             (Host::Ipv6(a), Host::Ipv6(b)) => a == b,
             _ => false,
@@ -132,7 +135,11 @@ pub struct SipUri {
 }
 
 fn is_user_char(c: u8) -> bool {
-    is_unreserved(c) || matches!(c, b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/')
+    is_unreserved(c)
+        || matches!(
+            c,
+            b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/'
+        )
 }
 
 fn is_password_char(c: u8) -> bool {
@@ -166,9 +173,9 @@ impl SipUri {
     /// Parses `s`, a slice of `src`, keeping zero-copy slices of `src`.
     pub(crate) fn parse_in(src: &ByteString, s: &str) -> Result<SipUri, ParseError> {
         let err = |o| ParseError::syntax(Element::Uri, o);
-        let (secure, body_off) = if s.len() >= 4 && s[..4].eq_ignore_ascii_case("sip:") {
+        let (secure, body_off) = if starts_with_ci(s, "sip:") {
             (false, 4)
-        } else if s.len() >= 5 && s[..5].eq_ignore_ascii_case("sips:") {
+        } else if starts_with_ci(s, "sips:") {
             (true, 5)
         } else {
             return Err(err(0));
@@ -261,7 +268,9 @@ impl SipUri {
 
     /// The user part, unescaped.
     pub fn user(&self) -> Option<Cow<'_, str>> {
-        self.user.as_deref().map(|u| percent_decode(u).unwrap_or(Cow::Borrowed(u)))
+        self.user
+            .as_deref()
+            .map(|u| percent_decode(u).unwrap_or(Cow::Borrowed(u)))
     }
 
     /// The user part as written (escapes kept).
@@ -287,7 +296,9 @@ impl SipUri {
 
     /// The password, unescaped.
     pub fn password(&self) -> Option<Cow<'_, str>> {
-        self.password.as_deref().map(|p| percent_decode(p).unwrap_or(Cow::Borrowed(p)))
+        self.password
+            .as_deref()
+            .map(|p| percent_decode(p).unwrap_or(Cow::Borrowed(p)))
     }
 
     /// Sets the password; characters not allowed there are escaped.
@@ -392,7 +403,10 @@ impl SipUri {
     /// e.g. `alice@example.org` or `sips:alice@example.org;transport=tls`) names only components
     /// that `self` has with the same values.
     pub fn matches(&self, address: &str) -> bool {
-        let lower = address.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
+        let lower = address
+            .get(..5)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         let owned;
         let full = if lower.starts_with("sip:") || lower.starts_with("sips:") {
             address
@@ -419,8 +433,10 @@ impl SipUri {
         if other.port.is_some() && other.port != self.port {
             return false;
         }
-        let param_eq = |p: &Param| match self.params.get(p.name()) {
-            Some(mine) => eq_escaped_ci(mine.raw_value().unwrap_or(""), p.raw_value().unwrap_or("")),
+        let param_eq = |p: &Param| match find_param(&self.params, p.name()) {
+            Some(mine) => {
+                eq_escaped_ci(mine.raw_value().unwrap_or(""), p.raw_value().unwrap_or(""))
+            }
             None => false,
         };
         if !other.params.iter().all(param_eq) {
@@ -433,8 +449,38 @@ impl SipUri {
     }
 }
 
-fn decoded(s: &str) -> Cow<'_, str> {
-    percent_decode(s).unwrap_or(Cow::Borrowed(s))
+/// True when `s` starts with the ASCII `prefix`, ignoring case (never slices inside a
+/// multi-byte character).
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// The bytes `s` stands for once its `%HH` escapes are decoded (a malformed escape is kept
+/// as written). Bytes, not text: escapes of invalid UTF-8 must not collapse into one
+/// replacement character, or `%FE` would equal `%FF`.
+fn decoded(s: &str) -> Cow<'_, [u8]> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s.as_bytes());
+    }
+    let b = s.as_bytes();
+    let hex = |i: usize| b.get(i).and_then(|&c| (c as char).to_digit(16));
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn eq_escaped(a: &str, b: &str) -> bool {
@@ -443,6 +489,11 @@ fn eq_escaped(a: &str, b: &str) -> bool {
 
 fn eq_escaped_ci(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b) || decoded(a).eq_ignore_ascii_case(&decoded(b))
+}
+
+/// The first parameter whose name, unescaped, equals `name` ignoring case (`;%6C%72` is `;lr`).
+fn find_param<'a>(params: &'a Params, name: &str) -> Option<&'a Param> {
+    params.iter().find(|p| eq_escaped_ci(p.name(), name))
 }
 
 /// Splits `host[:port]`, honouring IPv6 references. Returns the failing offset on error.
@@ -487,7 +538,10 @@ impl PartialEq for SipUri {
         // user, ttl, method and maddr must agree when either side has them; any other
         // parameter present on both sides must agree; the rest are ignored.
         for special in ["user", "ttl", "method", "maddr"] {
-            match (self.params.get(special), other.params.get(special)) {
+            match (
+                find_param(&self.params, special),
+                find_param(&other.params, special),
+            ) {
                 (None, None) => {}
                 (Some(a), Some(b)) => {
                     if !eq_escaped_ci(a.raw_value().unwrap_or(""), b.raw_value().unwrap_or("")) {
@@ -497,17 +551,26 @@ impl PartialEq for SipUri {
                 _ => return false,
             }
         }
-        for p in self.params.iter() {
-            if let Some(q) = other.params.get(p.name())
-                && !eq_escaped_ci(p.raw_value().unwrap_or(""), q.raw_value().unwrap_or(""))
-            {
-                return false;
-            }
+        // A name repeated on one side agrees when one of its values does, so that every URI
+        // equals itself.
+        let agree = |a: &Params, b: &Params| {
+            a.iter().all(|p| {
+                let mut same = b
+                    .iter()
+                    .filter(|q| eq_escaped_ci(q.name(), p.name()))
+                    .peekable();
+                let v = p.raw_value().unwrap_or("");
+                same.peek().is_none() || same.any(|q| eq_escaped_ci(v, q.raw_value().unwrap_or("")))
+            })
+        };
+        if !agree(&self.params, &other.params) || !agree(&other.params, &self.params) {
+            return false;
         }
         // Headers are never ignored: the same set on both sides.
         let contains_all = |a: &SipUri, b: &SipUri| {
             a.headers().all(|(n, v)| {
-                b.headers().any(|(bn, bv)| eq_escaped_ci(n, bn) && eq_escaped(v, bv))
+                b.headers()
+                    .any(|(bn, bv)| eq_escaped_ci(n, bn) && eq_escaped(v, bv))
             })
         };
         contains_all(self, other) && contains_all(other, self)
@@ -566,7 +629,7 @@ impl TelUri {
 
     pub(crate) fn parse_in(src: &ByteString, s: &str) -> Result<TelUri, ParseError> {
         let err = |o| ParseError::syntax(Element::Uri, o);
-        if s.len() < 4 || !s[..4].eq_ignore_ascii_case("tel:") {
+        if !starts_with_ci(s, "tel:") {
             return Err(err(0));
         }
         let body = &s[4..];
@@ -575,7 +638,9 @@ impl TelUri {
         let global = number.starts_with('+');
         let digits = if global { &number[1..] } else { number };
         let is_visual = |c: u8| matches!(c, b'-' | b'.' | b'(' | b')');
-        let ok = digits.bytes().any(|c| c.is_ascii_hexdigit() || c == b'*' || c == b'#')
+        let ok = digits
+            .bytes()
+            .any(|c| c.is_ascii_hexdigit() || c == b'*' || c == b'#')
             && digits.bytes().all(|c| {
                 if global {
                     c.is_ascii_digit() || is_visual(c)
@@ -629,13 +694,19 @@ impl TelUri {
 impl PartialEq for TelUri {
     /// RFC 3966 §4: numbers compare without visual separators, parameters in any order.
     fn eq(&self, other: &TelUri) -> bool {
-        self.digits() == other.digits()
-            && self.params.len() == other.params.len()
-            && self.params.iter().all(|p| {
-                other.params.get(p.name()).is_some_and(|q| {
-                    eq_escaped_ci(p.raw_value().unwrap_or(""), q.raw_value().unwrap_or(""))
+        // Every parameter of each side has an equal one on the other (names may repeat).
+        let within = |a: &Params, b: &Params| {
+            a.iter().all(|p| {
+                b.iter().any(|q| {
+                    eq_escaped_ci(p.name(), q.name())
+                        && eq_escaped_ci(p.raw_value().unwrap_or(""), q.raw_value().unwrap_or(""))
                 })
             })
+        };
+        self.digits() == other.digits()
+            && self.params.len() == other.params.len()
+            && within(&self.params, &other.params)
+            && within(&other.params, &self.params)
     }
 }
 
@@ -695,7 +766,10 @@ impl Uri {
             return TelUri::parse_in(src, s).map(Uri::Tel);
         }
         // absoluteURI = scheme ":" ( hier-part / opaque-part )
-        let scheme_ok = scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        let scheme_ok = scheme
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphabetic)
             && scheme
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
@@ -705,8 +779,19 @@ impl Uri {
                 grammar::is_unreserved(c)
                     || matches!(
                         c,
-                        b'%' | b';' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b',' | b'/'
-                            | b'#' | b'[' | b']'
+                        b'%' | b';'
+                            | b'?'
+                            | b':'
+                            | b'@'
+                            | b'&'
+                            | b'='
+                            | b'+'
+                            | b'$'
+                            | b','
+                            | b'/'
+                            | b'#'
+                            | b'['
+                            | b']'
                     )
             })
             && escapes_valid(rest);
@@ -774,7 +859,9 @@ mod tests {
 
     #[test]
     fn parses_all_parts() {
-        let u = sip("sips:alice:secret@[2001:db8::10]:5061;transport=tcp;lr?subject=project%20x&priority=urgent");
+        let u = sip(
+            "sips:alice:secret@[2001:db8::10]:5061;transport=tcp;lr?subject=project%20x&priority=urgent",
+        );
         assert!(u.secure());
         assert_eq!(u.user().as_deref(), Some("alice"));
         assert_eq!(u.password().as_deref(), Some("secret"));
@@ -819,10 +906,16 @@ mod tests {
     #[test]
     fn rfc3261_19_1_4_equal_pairs() {
         let pairs = [
-            ("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"),
+            (
+                "sip:%61lice@atlanta.com;transport=TCP",
+                "sip:alice@AtLanTa.CoM;Transport=tcp",
+            ),
             ("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"),
             ("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"),
-            ("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on"),
+            (
+                "sip:carol@chicago.com;newparam=5",
+                "sip:carol@chicago.com;security=on",
+            ),
             (
                 "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
                 "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com",
@@ -840,10 +933,19 @@ mod tests {
     #[test]
     fn rfc3261_19_1_4_unequal_pairs() {
         let pairs = [
-            ("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"),
+            (
+                "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+                "sip:alice@AtLanTa.CoM;Transport=UDP",
+            ),
             ("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"),
-            ("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp;user=phone"),
-            ("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting"),
+            (
+                "sip:bob@biloxi.com",
+                "sip:bob@biloxi.com;transport=udp;user=phone",
+            ),
+            (
+                "sip:carol@chicago.com",
+                "sip:carol@chicago.com?Subject=next%20meeting",
+            ),
             ("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"),
             (
                 "sip:carol@chicago.com;security=on",
@@ -853,6 +955,35 @@ mod tests {
         for (a, b) in pairs {
             assert_ne!(sip(a), sip(b), "{a} != {b}");
         }
+    }
+
+    #[test]
+    fn escaped_parameter_names_and_bytes() {
+        // `;%6C%72` is `;lr` and `k%65y` is `key`: compared after unescaping.
+        let esc = sip("sip:h.test;%6C%72;k%65y=v");
+        assert_eq!(esc, sip("sip:h.test;lr;key=v"));
+        assert_ne!(esc, sip("sip:h.test;key=w"));
+        assert_ne!(sip("sip:h.test;m%61ddr=a.test"), sip("sip:h.test"));
+        // Escapes of bytes that are not UTF-8 stay distinct.
+        assert_ne!(sip("sip:%FE@h.test"), sip("sip:%FF@h.test"));
+        assert_eq!(sip("sip:%fe@h.test"), sip("sip:%FE@h.test"));
+    }
+
+    #[test]
+    fn equality_is_reflexive_with_repeated_parameters() {
+        let u = sip("sip:h.test;x=1;x=2");
+        assert_eq!(u, u.clone());
+        assert_eq!(u, sip("sip:h.test;x=2;x=1"));
+        assert_ne!(u, sip("sip:h.test;x=3"));
+        let t = TelUri::parse("tel:+1-555;a=1;a=2").unwrap();
+        assert_eq!(t, t.clone());
+    }
+
+    #[test]
+    fn no_panic_on_multibyte_scheme() {
+        assert!(SipUri::parse("sip\u{e9}x").is_err());
+        assert!(SipUri::parse("sips\u{e9}").is_err());
+        assert!(TelUri::parse("tel\u{e9}").is_err());
     }
 
     #[test]
@@ -871,7 +1002,10 @@ mod tests {
             .with_user("a b@c")
             .with_port(5070)
             .with_param("transport", Some("tcp"));
-        assert_eq!(u.to_string(), "sip:a%20b%40c@example.com:5070;transport=tcp");
+        assert_eq!(
+            u.to_string(),
+            "sip:a%20b%40c@example.com:5070;transport=tcp"
+        );
         assert_eq!(u.user().as_deref(), Some("a b@c"));
     }
 

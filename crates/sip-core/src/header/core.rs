@@ -76,7 +76,8 @@ impl Via {
 
     /// True when the branch starts with the RFC 3261 magic cookie.
     pub fn has_rfc3261_branch(&self) -> bool {
-        self.branch().is_some_and(|b| b.starts_with(BRANCH_MAGIC_COOKIE))
+        self.branch()
+            .is_some_and(|b| b.starts_with(BRANCH_MAGIC_COOKIE))
     }
 
     /// The received parameter.
@@ -128,24 +129,24 @@ impl TypedHeader for Via {
         for (i, part) in parts.iter_mut().enumerate() {
             if i > 0 {
                 rest = rest.trim_start_matches([' ', '\t']);
-                rest = rest.strip_prefix('/').ok_or(ParseError::syntax(el, off(rest)))?;
+                rest = rest
+                    .strip_prefix('/')
+                    .ok_or(ParseError::syntax(el, off(rest)))?;
                 rest = rest.trim_start_matches([' ', '\t']);
             }
-            let (r, tok) =
-                grammar::token(rest).map_err(|_| ParseError::syntax(el, off(rest)))?;
+            let (r, tok) = grammar::token(rest).map_err(|_| ParseError::syntax(el, off(rest)))?;
             *part = tok;
             rest = r;
         }
         let pos = |p: &str| p.as_ptr() as usize - s.as_ptr() as usize;
         let protocol_start = pos(parts[0]);
         let protocol_end = pos(parts[1]) + parts[1].len();
-        let protocol = if parts[1].as_ptr() as usize
-            == parts[0].as_ptr() as usize + parts[0].len() + 1
-        {
-            value.slice_ref(&s[protocol_start..protocol_end])
-        } else {
-            ByteString::from(format!("{}/{}", parts[0], parts[1]))
-        };
+        let protocol =
+            if parts[1].as_ptr() as usize == parts[0].as_ptr() as usize + parts[0].len() + 1 {
+                value.slice_ref(&s[protocol_start..protocol_end])
+            } else {
+                ByteString::from(format!("{}/{}", parts[0], parts[1]))
+            };
         // sent-by after LWS
         let after = rest.trim_start_matches([' ', '\t']);
         if after.len() == rest.len() {
@@ -301,7 +302,9 @@ impl ToHeader {
 impl Route {
     /// True when the route URI has the `lr` parameter (a loose router).
     pub fn is_loose(&self) -> bool {
-        self.uri().as_sip().is_some_and(|u| u.params().contains("lr"))
+        self.uri()
+            .as_sip()
+            .is_some_and(|u| u.params().contains("lr"))
     }
 }
 
@@ -351,7 +354,10 @@ impl Contact {
     pub fn q(&self) -> Option<u16> {
         let v = self.params.raw_value("q")?;
         let (int, frac) = v.split_once('.').unwrap_or((v, ""));
-        if !(int == "0" || int == "1") || frac.len() > 3 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        if !(int == "0" || int == "1")
+            || frac.len() > 3
+            || !frac.bytes().all(|c| c.is_ascii_digit())
+        {
             return None;
         }
         let mut thousandths: u16 = if int == "1" { 1000 } else { 0 };
@@ -396,7 +402,11 @@ impl TypedHeader for Contact {
 
     fn parse_value(value: &ByteString) -> Result<Self, ParseError> {
         let t = trim_lws(value);
-        if let Some(after) = t.strip_prefix('*') {
+        // `*` alone (parameters tolerated); `* <sip:...>` is a name-addr whose display name is
+        // the token `*`.
+        if let Some(after) = t.strip_prefix('*')
+            && matches!(trim_lws(after).bytes().next(), None | Some(b';'))
+        {
             let params = Params::parse_all(value, after, true, is_header_param_char)
                 .map_err(|o| ParseError::syntax(Element::HeaderValue("Contact"), o + 1))?;
             return Ok(Contact { addr: None, params });
@@ -631,12 +641,17 @@ mod tests {
     }
 
     fn bad<T: TypedHeader + fmt::Debug>(s: &str) {
-        assert!(T::parse_value(&ByteString::from(s)).is_err(), "{s} should fail");
+        assert!(
+            T::parse_value(&ByteString::from(s)).is_err(),
+            "{s} should fail"
+        );
     }
 
     #[test]
     fn via_parts() {
-        let v: Via = p("SIP / 2.0 / UDP [2001:db8::9:1]:5070;branch=z9hG4bKas3-111;received=192.0.2.1;rport=5071;ttl=16;maddr=224.2.0.1");
+        let v: Via = p(
+            "SIP / 2.0 / UDP [2001:db8::9:1]:5070;branch=z9hG4bKas3-111;received=192.0.2.1;rport=5071;ttl=16;maddr=224.2.0.1",
+        );
         assert_eq!(v.transport(), "UDP");
         assert_eq!(v.protocol(), "SIP/2.0");
         assert_eq!(v.port(), Some(5070));
@@ -647,7 +662,10 @@ mod tests {
         assert_eq!(v.maddr(), Some("224.2.0.1"));
         let v: Via = p("SIP/2.0/TCP client.biloxi.example.com;rport;branch=z9hG4bKnashds7");
         assert_eq!(v.rport(), Some(None));
-        assert_eq!(v.to_value_string(), "SIP/2.0/TCP client.biloxi.example.com;rport;branch=z9hG4bKnashds7");
+        assert_eq!(
+            v.to_value_string(),
+            "SIP/2.0/TCP client.biloxi.example.com;rport;branch=z9hG4bKnashds7"
+        );
         bad::<Via>("SIP/2.0/UDP");
         bad::<Via>("SIP/2.0 UDP host");
         bad::<Via>("SIP/2.0/UDP host;branch");
@@ -658,7 +676,10 @@ mod tests {
     #[test]
     fn via_list_across_lines() {
         let mut h = Headers::new();
-        h.push(HeaderName::Via, "SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2");
+        h.push(
+            HeaderName::Via,
+            "SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
+        );
         h.push(HeaderName::Via, "SIP/2.0/UDP c;branch=z9hG4bK3");
         let vias: Vec<Via> = h.typed_all().unwrap();
         assert_eq!(vias.len(), 3);
@@ -689,13 +710,21 @@ mod tests {
         assert_eq!(f.tag(), Some("1928301774"));
         let t: ToHeader = p("sip:bob@biloxi.com");
         assert!(t.tag().is_none());
-        let c: Contact = p("<sip:alice@pc33.atlanta.com>;expires=3600;q=0.7;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\";pub-gruu=\"sip:a@b;gr=x\"");
+        let c: Contact = p(
+            "<sip:alice@pc33.atlanta.com>;expires=3600;q=0.7;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\";pub-gruu=\"sip:a@b;gr=x\"",
+        );
         assert_eq!(c.expires(), Some(3600));
         assert_eq!(c.q(), Some(700));
-        assert_eq!(c.sip_instance().unwrap(), "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");
+        assert_eq!(
+            c.sip_instance().unwrap(),
+            "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>"
+        );
         assert_eq!(c.pub_gruu().unwrap(), "sip:a@b;gr=x");
         let star: Contact = p("*");
         assert!(star.is_wildcard());
+        let starry: Contact = p("* <sip:a@b>;q=0.5");
+        assert_eq!(starry.addr.as_ref().unwrap().display_name().unwrap(), "*");
+        assert_eq!(starry.to_value_string(), "* <sip:a@b>;q=0.5");
         assert_eq!(star.to_value_string(), "*");
         bad::<Contact>("<sip:a@b>;expires=soon");
         let mut h = Headers::new();

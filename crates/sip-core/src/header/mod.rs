@@ -38,13 +38,22 @@ use crate::error::{Element, ParseError, ParseErrorKind};
 use crate::grammar::split_top_level;
 
 /// One header line: a name and its raw value (LWS trimmed, folding replaced by a space).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Equality compares name and value, not where the value was found.
+#[derive(Debug, Clone)]
 pub struct Header {
     name: HeaderName,
     value: ByteString,
     /// Offset of the value in the parsed message, for error reports (0 when built).
     offset: u32,
 }
+
+impl PartialEq for Header {
+    fn eq(&self, other: &Header) -> bool {
+        self.name == other.name && self.value == other.value
+    }
+}
+
+impl Eq for Header {}
 
 impl Header {
     /// A header line from a name and a value written as it should appear on the wire.

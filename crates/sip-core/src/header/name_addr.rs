@@ -57,9 +57,7 @@ impl NameAddr {
     /// Sets the display name; it is written as a quoted-string unless it is a plain token list.
     pub fn set_display_name(&mut self, display: Option<&str>) {
         self.display = display.map(|d| {
-            let plain = !d.is_empty()
-                && d.split(' ').all(grammar::is_token)
-                && !d.contains("  ");
+            let plain = !d.is_empty() && d.split(' ').all(grammar::is_token) && !d.contains("  ");
             if plain {
                 ByteString::from(d)
             } else {
@@ -105,8 +103,7 @@ impl NameAddr {
         if let Some(inner) = rest.strip_prefix('<') {
             let gt = inner.find('>').ok_or_else(|| err(off(inner)))?;
             let uri_str = &inner[..gt];
-            let uri = Uri::parse_in(src, uri_str)
-                .map_err(|e| e.shifted(off(inner)))?;
+            let uri = Uri::parse_in(src, uri_str).map_err(|e| e.shifted(off(inner)))?;
             let after = &inner[gt + 1..];
             let params = Params::parse_all(src, after, true, is_header_param_char)
                 .map_err(|o| ParseError::syntax(Element::Parameter, off(after) + o))?;
@@ -120,6 +117,10 @@ impl NameAddr {
             .find([';', ' ', '\t', ','])
             .map_or(rest.len(), |e| e + user_end);
         let uri_str = &rest[..end];
+        // RFC 3261 §20: an addr-spec holding a `?` (URI headers) must use the name-addr form.
+        if let Some(q) = uri_str[user_end..].find('?') {
+            return Err(err(off(rest) + user_end + q));
+        }
         let uri = Uri::parse_in(src, uri_str).map_err(|e| e.shifted(off(rest)))?;
         let after = &rest[end..];
         let params = Params::parse_all(src, after, true, is_header_param_char)
@@ -132,7 +133,10 @@ impl NameAddr {
         let src = ByteString::from(s);
         let (na, params) = NameAddr::parse_with_params(&src, &src, Element::NameAddr)?;
         if !params.is_empty() {
-            return Err(ParseError::syntax(Element::NameAddr, s.find(';').unwrap_or(0)));
+            return Err(ParseError::syntax(
+                Element::NameAddr,
+                s.find(';').unwrap_or(0),
+            ));
         }
         Ok(na)
     }
@@ -181,7 +185,14 @@ mod tests {
 
     #[test]
     fn errors() {
-        for bad in ["<sip:a@b", "\"unterminated <sip:a@b>", "a@b c <sip:x>", "\"x\" sip:a@b", "<sip:a@b>junk"] {
+        for bad in [
+            "<sip:a@b",
+            "\"unterminated <sip:a@b>",
+            "a@b c <sip:x>",
+            "\"x\" sip:a@b",
+            "<sip:a@b>junk",
+            "sip:a@b?subject=x",
+        ] {
             let src = ByteString::from(bad);
             assert!(
                 NameAddr::parse_with_params(&src, &src, Element::NameAddr).is_err(),
@@ -193,7 +204,10 @@ mod tests {
     #[test]
     fn display_quoting() {
         let uri = Uri::parse("sip:a@b").unwrap();
-        assert_eq!(NameAddr::new(uri.clone()).with_display("Alice").to_string(), "Alice <sip:a@b>");
+        assert_eq!(
+            NameAddr::new(uri.clone()).with_display("Alice").to_string(),
+            "Alice <sip:a@b>"
+        );
         assert_eq!(
             NameAddr::new(uri).with_display("Alice, \"A\"").to_string(),
             r#""Alice, \"A\"" <sip:a@b>"#

@@ -122,7 +122,7 @@ impl StreamFramer {
             }
             Err(e) => return Some(Err(e)),
         };
-        let total = body_start.checked_add(len)?;
+        let total = body_start.saturating_add(len);
         if total > self.limits.max_message_size {
             return Some(Err(ParseError::new(
                 Element::Message,

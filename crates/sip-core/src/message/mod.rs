@@ -45,8 +45,8 @@ pub use status::StatusCode;
 
 use crate::error::{Element, ParseError, ParseErrorKind};
 use crate::header::{
-    CSeq, CallId, ContentLength, ContentType, FromHeader, HeaderName, Headers, MaxForwards, ToHeader,
-    TypedHeader, Via,
+    CSeq, CallId, ContentLength, ContentType, FromHeader, HeaderName, Headers, MaxForwards,
+    ToHeader, TypedHeader, Via,
 };
 use crate::uri::Uri;
 
@@ -261,7 +261,13 @@ impl Response {
     /// The wire form.
     pub fn to_bytes(&self) -> Bytes {
         let mut head = String::with_capacity(64 + self.headers.len() * 48);
-        let _ = write!(head, "{} {} {}\r\n", self.version, self.status.code(), self.reason);
+        let _ = write!(
+            head,
+            "{} {} {}\r\n",
+            self.version,
+            self.status.code(),
+            self.reason
+        );
         finish(head, &self.headers, &self.body)
     }
 }
@@ -398,11 +404,18 @@ impl ResponseBuilder {
 impl SipMessage {
     /// Parses one datagram (or one complete frame) with the default [`ParseLimits`].
     pub fn parse(buf: impl Into<Bytes>) -> Result<SipMessage, ParseError> {
-        parser::parse(buf.into(), &ParseLimits::default(), parser::BodyMode::Datagram)
+        parser::parse(
+            buf.into(),
+            &ParseLimits::default(),
+            parser::BodyMode::Datagram,
+        )
     }
 
     /// Parses one datagram with explicit limits.
-    pub fn parse_with(buf: impl Into<Bytes>, limits: &ParseLimits) -> Result<SipMessage, ParseError> {
+    pub fn parse_with(
+        buf: impl Into<Bytes>,
+        limits: &ParseLimits,
+    ) -> Result<SipMessage, ParseError> {
         parser::parse(buf.into(), limits, parser::BodyMode::Datagram)
     }
 
@@ -493,8 +506,9 @@ impl SipMessage {
 
     /// Checks what RFC 3261 §8.2 and §8.1.3 ask of a message before a user agent acts on it:
     /// version 2.0, the mandatory headers present and well formed, the CSeq method equal to the
-    /// request method, and a Content-Type when there is a body. The error's
-    /// [`ParseError::reason_phrase`] fits a 400 response (a version error calls for 505).
+    /// request method, no URI headers in the Request-URI, and a Content-Type when there is a
+    /// body. The error's [`ParseError::reason_phrase`] fits a 400 response (a version error
+    /// calls for 505).
     pub fn validate(&self) -> Result<CoreHeaders, ParseError> {
         if self.version() != Version::SIP_2_0 {
             return Err(ParseError::new(
@@ -510,16 +524,32 @@ impl SipMessage {
                 return Err(ParseError::new(
                     Element::HeaderValue("CSeq"),
                     ParseErrorKind::Inconsistent("CSeq method and request method"),
-                    self.headers().get(&HeaderName::CSeq).map_or(0, |h| h.offset()),
+                    self.headers()
+                        .get(&HeaderName::CSeq)
+                        .map_or(0, |h| h.offset()),
                 ));
             }
-            if (r.method == Method::Ack || r.method == Method::Cancel) && core.cseq.method != r.method {
+            if (r.method == Method::Ack || r.method == Method::Cancel)
+                && core.cseq.method != r.method
+            {
                 return Err(ParseError::new(
                     Element::HeaderValue("CSeq"),
                     ParseErrorKind::Inconsistent("CSeq method and request method"),
-                    self.headers().get(&HeaderName::CSeq).map_or(0, |h| h.offset()),
+                    self.headers()
+                        .get(&HeaderName::CSeq)
+                        .map_or(0, |h| h.offset()),
                 ));
             }
+        }
+        // RFC 3261 §19.1.1 (Table 1): a Request-URI carries no URI headers.
+        if let SipMessage::Request(r) = self
+            && let Uri::Sip(u) = &r.uri
+            && u.headers().next().is_some()
+        {
+            return Err(ParseError::syntax(
+                Element::UriHeader,
+                r.method.as_str().len() + 1,
+            ));
         }
         if !self.body().is_empty() {
             match self.content_type()? {

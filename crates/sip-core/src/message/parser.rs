@@ -62,9 +62,10 @@ pub(crate) fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
 
 fn version(input: &str) -> IResult<&str, Version> {
     let num = |i| {
-        map_res(take_while_m_n(1, 3, |c: char| c.is_ascii_digit()), |d: &str| {
-            d.parse::<u8>()
-        })
+        map_res(
+            take_while_m_n(1, 3, |c: char| c.is_ascii_digit()),
+            |d: &str| d.parse::<u8>(),
+        )
         .parse(i)
     };
     let (rest, _) = tag_no_case("SIP/").parse(input)?;
@@ -94,7 +95,11 @@ pub(crate) fn parse(
     let start = buf
         .iter()
         .position(|&c| c != b'\r' && c != b'\n')
-        .ok_or(ParseError::new(Element::Message, ParseErrorKind::Incomplete, 0))?;
+        .ok_or(ParseError::new(
+            Element::Message,
+            ParseErrorKind::Incomplete,
+            0,
+        ))?;
     let (head_end, term_len) = find_head_end(&buf[start..])
         .map(|(e, t)| (start + e, t))
         .ok_or(ParseError::new(
@@ -115,14 +120,16 @@ pub(crate) fn parse(
     // Split lines; the start line first.
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let start_line = lines.next().unwrap_or("");
+    // The start line first, so that its errors are reported before later ones.
+    let first = parse_start_line(&head, start_line, start, &at)?;
     let mut headers = Headers::with_capacity(16);
     let mut pending: Option<(&str, usize, &str)> = None; // (name, value start offset, folded text)
     let mut folded: Option<String> = None;
     let mut count = 0usize;
 
     let flush = |pending: &mut Option<(&str, usize, &str)>,
-                     folded: &mut Option<String>,
-                     headers: &mut Headers|
+                 folded: &mut Option<String>,
+                 headers: &mut Headers|
      -> Result<(), ParseError> {
         if let Some((name, off, value)) = pending.take() {
             let v = match folded.take() {
@@ -199,7 +206,10 @@ pub(crate) fn parse(
     }
     if let Some((v, off)) = cl_seen {
         if v.is_empty() || !v.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(ParseError::syntax(Element::HeaderValue("Content-Length"), off));
+            return Err(ParseError::syntax(
+                Element::HeaderValue("Content-Length"),
+                off,
+            ));
         }
         let declared: usize = v.parse().map_err(|_| {
             ParseError::new(
@@ -228,9 +238,59 @@ pub(crate) fn parse(
     }
     let body = buf.slice(body_start..body_start + body_len);
 
-    // Start line.
-    let sl_off = start;
-    if start_line.len() >= 4 && start_line[..4].eq_ignore_ascii_case("SIP/") {
+    Ok(match first {
+        StartLine::Response {
+            version,
+            status,
+            reason,
+        } => SipMessage::Response(Response {
+            version,
+            status,
+            reason,
+            headers,
+            body,
+        }),
+        StartLine::Request {
+            method,
+            uri,
+            version,
+        } => SipMessage::Request(Request {
+            method,
+            uri,
+            version,
+            headers,
+            body,
+        }),
+    })
+}
+
+/// A parsed start line, before the headers and body are attached.
+enum StartLine {
+    Request {
+        method: Method,
+        uri: Uri,
+        version: Version,
+    },
+    Response {
+        version: Version,
+        status: StatusCode,
+        reason: ByteString,
+    },
+}
+
+/// Parses the start line (a slice of `head`); `at` maps a slice of `head` to its offset in the
+/// message and `sl_off` is the start line's own offset.
+fn parse_start_line(
+    head: &ByteString,
+    start_line: &str,
+    sl_off: usize,
+    at: &dyn Fn(&str) -> usize,
+) -> Result<StartLine, ParseError> {
+    if start_line
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let (rest, version) =
             version(start_line).map_err(|_| ParseError::syntax(Element::SipVersion, sl_off))?;
@@ -252,13 +312,11 @@ pub(crate) fn parse(
         if reason.bytes().any(|c| c < 0x20 && c != b'\t' || c == 0x7f) {
             return Err(ParseError::syntax(Element::ReasonPhrase, at(reason)));
         }
-        return Ok(SipMessage::Response(Response {
+        return Ok(StartLine::Response {
             version,
             status: code,
             reason: head.slice_ref(reason),
-            headers,
-            body,
-        }));
+        });
     }
     // Request-Line = Method SP Request-URI SP SIP-Version
     let (rest, method) =
@@ -270,20 +328,22 @@ pub(crate) fn parse(
         .find(' ')
         .ok_or(ParseError::syntax(Element::RequestLine, at(rest)))?;
     let uri_str = &rest[..sp];
-    let uri = Uri::parse_in(&head, uri_str).map_err(|e| e.shifted(at(uri_str)))?;
+    if uri_str.is_empty() {
+        // Two SPs in a row: the elements are separated by exactly one.
+        return Err(ParseError::syntax(Element::RequestLine, at(rest)));
+    }
+    let uri = Uri::parse_in(head, uri_str).map_err(|e| e.shifted(at(uri_str)))?;
     let vstr = &rest[sp + 1..];
     let (tail, version) =
         version(vstr).map_err(|_| ParseError::syntax(Element::SipVersion, at(vstr)))?;
     if !tail.is_empty() {
         return Err(ParseError::syntax(Element::RequestLine, at(tail)));
     }
-    Ok(SipMessage::Request(Request {
+    Ok(StartLine::Request {
         method: Method::from_bytestring(head.slice_ref(method)),
         uri,
         version,
-        headers,
-        body,
-    }))
+    })
 }
 
 #[cfg(test)]
@@ -334,8 +394,14 @@ v=0\n";
         let msg = SipMessage::parse(&raw[..]).unwrap();
         let vias: Vec<Via> = msg.headers().typed_all().unwrap();
         assert_eq!(vias.len(), 2);
-        assert_eq!(msg.headers().get_str(&HeaderName::Subject), Some("hello world"));
-        assert!(msg.to_bytes().starts_with(b"OPTIONS sip:x@y SIP/2.0\r\nVia: "));
+        assert_eq!(
+            msg.headers().get_str(&HeaderName::Subject),
+            Some("hello world")
+        );
+        assert!(
+            msg.to_bytes()
+                .starts_with(b"OPTIONS sip:x@y SIP/2.0\r\nVia: ")
+        );
     }
 
     #[test]
@@ -360,15 +426,33 @@ v=0\n";
         assert_eq!(e.offset, 7);
         let e = SipMessage::parse(&b"INVITE sip:a@b SIP/2.0 \r\n\r\n"[..]).unwrap_err();
         assert_eq!(e.element, Element::RequestLine);
-        let e = SipMessage::parse(&b"INVITE sip:a@b SIP/2.0\r\nBad Header\r\n\r\n"[..]).unwrap_err();
+        let e =
+            SipMessage::parse(&b"INVITE sip:a@b SIP/2.0\r\nBad Header\r\n\r\n"[..]).unwrap_err();
         assert_eq!((e.element, e.offset), (Element::HeaderLine, 24));
+    }
+
+    #[test]
+    fn start_line_errors_come_first() {
+        // The Request-Line lacks its version; the bad header line after it is not reported.
+        let e = SipMessage::parse(&b"INVITE sip:a@b\r\nBad Header\r\n\r\n"[..]).unwrap_err();
+        assert_eq!((e.element, e.offset), (Element::RequestLine, 7));
+        let e = SipMessage::parse(&b"INVITE  sip:a@b SIP/2.0\r\n\r\n"[..]).unwrap_err();
+        assert_eq!(e.element, Element::RequestLine);
+        // A multi-byte character where `SIP/` would end is no panic.
+        assert!(SipMessage::parse("SIP\u{e9} 200 OK\r\n\r\n".as_bytes()).is_err());
     }
 
     #[test]
     fn content_length_rules() {
         let short = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 10\r\n\r\nabc";
         let e = SipMessage::parse(&short[..]).unwrap_err();
-        assert!(matches!(e.kind, ParseErrorKind::ContentLengthMismatch { declared: 10, available: 3 }));
+        assert!(matches!(
+            e.kind,
+            ParseErrorKind::ContentLengthMismatch {
+                declared: 10,
+                available: 3
+            }
+        ));
         let extra = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 2\r\n\r\nabc";
         assert_eq!(&SipMessage::parse(&extra[..]).unwrap().body()[..], b"ab");
         let neg = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: -2\r\n\r\n";
@@ -383,8 +467,14 @@ v=0\n";
         }
         raw.extend_from_slice(b"\r\n");
         let e = SipMessage::parse(raw.clone()).unwrap_err();
-        assert!(matches!(e.kind, ParseErrorKind::TooManyHeaders { limit: 256 }));
-        let small = ParseLimits { max_message_size: 100, max_headers: 10 };
+        assert!(matches!(
+            e.kind,
+            ParseErrorKind::TooManyHeaders { limit: 256 }
+        ));
+        let small = ParseLimits {
+            max_message_size: 100,
+            max_headers: 10,
+        };
         let e = SipMessage::parse_with(raw, &small).unwrap_err();
         assert!(matches!(e.kind, ParseErrorKind::TooLarge { limit: 100 }));
     }
