@@ -128,7 +128,9 @@ impl fmt::Display for ParseErrorKind {
             ParseErrorKind::Incomplete => f.write_str("incomplete input"),
             ParseErrorKind::OutOfRange => f.write_str("value out of range"),
             ParseErrorKind::InvalidUtf8 => f.write_str("invalid UTF-8"),
-            ParseErrorKind::TooLarge { limit } => write!(f, "larger than the limit of {limit} bytes"),
+            ParseErrorKind::TooLarge { limit } => {
+                write!(f, "larger than the limit of {limit} bytes")
+            }
             ParseErrorKind::TooManyHeaders { limit } => {
                 write!(f, "more than {limit} header lines")
             }

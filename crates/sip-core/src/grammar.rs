@@ -102,7 +102,12 @@ pub fn write_quoted(out: &mut String, s: &str) {
 /// within `s`. Empty pieces are yielded as empty strings (callers decide whether that is an
 /// error; RFC 7230-style `#rule` lists tolerate them).
 pub(crate) fn split_top_level(s: &str, sep: u8) -> TopLevelSplit<'_> {
-    TopLevelSplit { s, pos: 0, done: false, sep }
+    TopLevelSplit {
+        s,
+        pos: 0,
+        done: false,
+        sep,
+    }
 }
 
 /// Iterator of [`split_top_level`].

@@ -88,11 +88,12 @@ impl Params {
     /// Sets `name` to `value` (replacing the first parameter of that name, or appending).
     /// The value is written as given: quote it with [`crate::write_quoted`] when needed.
     pub fn set(&mut self, name: &str, value: Option<&str>) {
-        let new = Param::new(
-            ByteString::from(name),
-            value.map(ByteString::from),
-        );
-        match self.0.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        let new = Param::new(ByteString::from(name), value.map(ByteString::from));
+        match self
+            .0
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
             Some(p) => *p = new,
             None => self.0.push(new),
         }
@@ -128,10 +129,7 @@ impl Params {
                 return Ok((Params(params), rest));
             };
             let after_semi = after_semi.trim_start_matches([' ', '\t']);
-            let name_len = after_semi
-                .bytes()
-                .take_while(|&c| is_value_char(c))
-                .count();
+            let name_len = after_semi.bytes().take_while(|&c| is_value_char(c)).count();
             if name_len == 0 {
                 return Err(s.len() - after_semi.len());
             }

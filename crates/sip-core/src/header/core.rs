@@ -5,7 +5,9 @@ use std::fmt::{self, Write};
 
 use bytestring::ByteString;
 
-use super::{HeaderName, NameAddr, TypedHeader, int_header, parse_uint, text_header};
+use super::{
+    HeaderName, NameAddr, TypedHeader, int_header, name_addr_header, parse_uint, text_header,
+};
 use crate::error::{Element, ParseError, ParseErrorKind};
 use crate::grammar::{self, trim_lws};
 use crate::message::Method;
@@ -204,54 +206,6 @@ impl fmt::Display for Via {
         }
         write!(f, "{}", self.params)
     }
-}
-
-/// Defines a header that is a name-addr with parameters.
-macro_rules! name_addr_header {
-    ($(#[$doc:meta])* $ty:ident, $name:ident, $name_str:literal, $list:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $ty {
-            /// The display name and URI.
-            pub addr: NameAddr,
-            /// The header parameters.
-            pub params: Params,
-        }
-
-        impl $ty {
-            /// A value from a name-addr and no parameters.
-            pub fn new(addr: NameAddr) -> Self {
-                $ty { addr, params: Params::new() }
-            }
-
-            /// The URI.
-            pub fn uri(&self) -> &crate::uri::Uri {
-                self.addr.uri()
-            }
-        }
-
-        impl TypedHeader for $ty {
-            const NAME: HeaderName = HeaderName::$name;
-            const NAME_STR: &'static str = $name_str;
-            const LIST: bool = $list;
-
-            fn parse_value(value: &ByteString) -> Result<Self, ParseError> {
-                let (addr, params) =
-                    NameAddr::parse_with_params(value, value, Element::HeaderValue($name_str))?;
-                Ok($ty { addr, params })
-            }
-
-            fn write_value(&self, out: &mut String) {
-                let _ = write!(out, "{}{}", self.addr, self.params);
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}{}", self.addr, self.params)
-            }
-        }
-    };
 }
 
 name_addr_header!(

@@ -23,7 +23,7 @@ use std::fmt::{self, Write as _};
 
 use bytestring::ByteString;
 
-use super::{HeaderName, MediaType, NameAddr, TypedHeader};
+use super::{HeaderName, MediaType, NameAddr, TypedHeader, name_addr_header};
 use crate::digest::{AuthenticationInfo, Challenge, DigestResponse};
 use crate::error::{Element, ParseError, ParseErrorKind};
 use crate::grammar::{self, percent_decode, quoted_string, trim_lws, unquote, write_quoted};
@@ -305,57 +305,6 @@ macro_rules! token_params_header {
 
             fn write_value(&self, out: &mut String) {
                 let _ = write!(out, "{self}");
-            }
-        }
-    };
-}
-
-/// Defines a header whose value is a name-addr with parameters.
-macro_rules! addr_header {
-    ($(#[$doc:meta])* $ty:ident, $name:ident, $name_str:literal, list = $list:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $ty {
-            /// The display name and URI.
-            pub addr: NameAddr,
-            /// The header parameters.
-            pub params: Params,
-        }
-
-        impl $ty {
-            /// A value from a name-addr, without parameters.
-            pub fn new(addr: NameAddr) -> Self {
-                $ty {
-                    addr,
-                    params: Params::new(),
-                }
-            }
-
-            /// The URI.
-            pub fn uri(&self) -> &Uri {
-                self.addr.uri()
-            }
-        }
-
-        impl TypedHeader for $ty {
-            const NAME: HeaderName = HeaderName::$name;
-            const NAME_STR: &'static str = $name_str;
-            const LIST: bool = $list;
-
-            fn parse_value(value: &ByteString) -> Result<Self, ParseError> {
-                let (addr, params) =
-                    NameAddr::parse_with_params(value, value, Element::HeaderValue($name_str))?;
-                Ok($ty { addr, params })
-            }
-
-            fn write_value(&self, out: &mut String) {
-                let _ = write!(out, "{self}");
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}{}", self.addr, self.params)
             }
         }
     };
@@ -934,10 +883,10 @@ impl fmt::Display for SubscriptionState {
 // REFER (RFC 3515, RFC 3891, RFC 3892, RFC 4488)
 // ---------------------------------------------------------------------------------------------
 
-addr_header!(
+name_addr_header!(
     /// The Refer-To header (compact form `r`). The URI may carry a `?Replaces=` header for
     /// attended transfer; see [`ReferTo::replaces`].
-    ReferTo, ReferTo, "Refer-To", list = false
+    ReferTo, ReferTo, "Refer-To", false
 );
 
 impl ReferTo {
@@ -961,9 +910,9 @@ impl ReferTo {
     }
 }
 
-addr_header!(
+name_addr_header!(
     /// The Referred-By header (RFC 3892; compact form `b`).
-    ReferredBy, ReferredBy, "Referred-By", list = false
+    ReferredBy, ReferredBy, "Referred-By", false
 );
 
 impl ReferredBy {
@@ -2160,13 +2109,13 @@ impl fmt::Display for MinSe {
 // Addresses and URIs
 // ---------------------------------------------------------------------------------------------
 
-addr_header!(
+name_addr_header!(
     /// The Reply-To header: where the user would like replies to go.
-    ReplyTo, ReplyTo, "Reply-To", list = false
+    ReplyTo, ReplyTo, "Reply-To", false
 );
-addr_header!(
+name_addr_header!(
     /// One Service-Route value (RFC 3608): a route the registrar asks to be used.
-    ServiceRoute, ServiceRoute, "Service-Route", list = true
+    ServiceRoute, ServiceRoute, "Service-Route", true
 );
 
 info_header!(

@@ -184,7 +184,8 @@ impl Headers {
 
     /// Inserts a raw line at `index` (0 = top, as a proxy does for Via).
     pub fn insert(&mut self, index: usize, name: HeaderName, value: impl Into<ByteString>) {
-        self.list.insert(index.min(self.list.len()), Header::new(name, value));
+        self.list
+            .insert(index.min(self.list.len()), Header::new(name, value));
     }
 
     /// Removes every line named `name`; returns how many were removed.
@@ -383,6 +384,63 @@ macro_rules! text_header {
 }
 pub(crate) use text_header;
 
+/// Defines a header that is a name-addr with parameters.
+macro_rules! name_addr_header {
+    ($(#[$doc:meta])* $ty:ident, $name:ident, $name_str:literal, $list:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $ty {
+            /// The display name and URI.
+            pub addr: $crate::header::NameAddr,
+            /// The header parameters.
+            pub params: $crate::param::Params,
+        }
+
+        impl $ty {
+            /// A value from a name-addr and no parameters.
+            pub fn new(addr: $crate::header::NameAddr) -> Self {
+                $ty { addr, params: $crate::param::Params::new() }
+            }
+
+            /// The URI.
+            pub fn uri(&self) -> &crate::uri::Uri {
+                self.addr.uri()
+            }
+        }
+
+        impl $crate::header::TypedHeader for $ty {
+            const NAME: $crate::header::HeaderName = $crate::header::HeaderName::$name;
+            const NAME_STR: &'static str = $name_str;
+            const LIST: bool = $list;
+
+            fn parse_value(
+                value: &bytestring::ByteString,
+            ) -> Result<Self, $crate::error::ParseError> {
+                let (addr, params) =
+                    $crate::header::NameAddr::parse_with_params(
+                        value,
+                        value,
+                        $crate::error::Element::HeaderValue($name_str),
+                    )?;
+                Ok($ty { addr, params })
+            }
+
+            fn write_value(&self, out: &mut String) {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{}{}", self.addr, self.params);
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}{}", self.addr, self.params)
+            }
+        }
+    };
+}
+
+pub(crate) use name_addr_header;
+
 /// Defines a typed header whose value is one unsigned integer (Max-Forwards, Expires…).
 macro_rules! int_header {
     ($(#[$doc:meta])* $ty:ident, $int:ty, $name:ident, $name_str:literal) => {
@@ -423,7 +481,6 @@ pub(crate) fn parse_uint<T: std::str::FromStr>(
     if v.is_empty() || !v.bytes().all(|c| c.is_ascii_digit()) {
         return Err(ParseError::syntax(Element::HeaderValue(name), lead));
     }
-    v.parse::<T>().map_err(|_| {
-        ParseError::new(Element::HeaderValue(name), ParseErrorKind::OutOfRange, lead)
-    })
+    v.parse::<T>()
+        .map_err(|_| ParseError::new(Element::HeaderValue(name), ParseErrorKind::OutOfRange, lead))
 }

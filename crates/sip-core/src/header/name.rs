@@ -220,7 +220,10 @@ mod tests {
         assert_eq!(HeaderName::new("V"), HeaderName::Via);
         assert_eq!(HeaderName::new("call-id"), HeaderName::CallId);
         assert_eq!(HeaderName::new("i").as_str(), "Call-ID");
-        assert_eq!(HeaderName::new("www-AUTHENTICATE"), HeaderName::WwwAuthenticate);
+        assert_eq!(
+            HeaderName::new("www-AUTHENTICATE"),
+            HeaderName::WwwAuthenticate
+        );
         assert_eq!(HeaderName::Via.compact(), Some('v'));
         let x = HeaderName::new("X-Custom");
         assert_eq!(x, HeaderName::new("x-custom"));

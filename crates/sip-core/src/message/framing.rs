@@ -19,8 +19,8 @@
 
 use bytes::{Buf, BytesMut};
 
-use super::parser::{BodyMode, ParseLimits, find_head_end, parse};
 use super::SipMessage;
+use super::parser::{BodyMode, ParseLimits, find_head_end, parse};
 use crate::error::{Element, ParseError, ParseErrorKind};
 use crate::header::HeaderName;
 
@@ -162,7 +162,10 @@ fn content_length(head: &[u8]) -> Result<Option<usize>, ParseError> {
             .ok()
             .filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
             .and_then(|s| s.parse::<usize>().ok())
-            .ok_or(ParseError::syntax(Element::HeaderValue("Content-Length"), 0))?;
+            .ok_or(ParseError::syntax(
+                Element::HeaderValue("Content-Length"),
+                0,
+            ))?;
         if found.is_some_and(|f| f != n) {
             return Err(ParseError::new(
                 Element::HeaderValue("Content-Length"),
@@ -221,15 +224,22 @@ mod tests {
         f.push(b"OPTIONS sip:a@b SIP/2.0\r\n\r\n").unwrap();
         assert!(matches!(f.next_frame(), Some(Err(_))));
         let mut f = StreamFramer::new(ParseLimits::default(), KeepAliveRole::Client);
-        f.push(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 99999999999999999999999\r\n\r\n").unwrap();
+        f.push(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 99999999999999999999999\r\n\r\n")
+            .unwrap();
         assert!(matches!(f.next_frame(), Some(Err(_))));
     }
 
     #[test]
     fn oversized_declared_body_is_refused_early() {
-        let limits = ParseLimits { max_message_size: 1000, max_headers: 10 };
+        let limits = ParseLimits {
+            max_message_size: 1000,
+            max_headers: 10,
+        };
         let mut f = StreamFramer::new(limits, KeepAliveRole::Client);
-        f.push(b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 5000\r\n\r\n").unwrap();
-        assert!(matches!(f.next_frame(), Some(Err(e)) if matches!(e.kind, ParseErrorKind::TooLarge { .. })));
+        f.push(b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 5000\r\n\r\n")
+            .unwrap();
+        assert!(
+            matches!(f.next_frame(), Some(Err(e)) if matches!(e.kind, ParseErrorKind::TooLarge { .. }))
+        );
     }
 }
