@@ -119,7 +119,7 @@ impl Params {
         src: &ByteString,
         s: &'a str,
         allow_quoted: bool,
-        is_value_char: fn(u8) -> bool,
+        is_value_char: impl Fn(u8) -> bool + Copy,
     ) -> Result<(Params, &'a str), usize> {
         let mut params = Vec::new();
         let mut rest = s;
@@ -165,7 +165,7 @@ impl Params {
         src: &ByteString,
         s: &str,
         allow_quoted: bool,
-        is_value_char: fn(u8) -> bool,
+        is_value_char: impl Fn(u8) -> bool + Copy,
     ) -> Result<Params, usize> {
         let (p, rest) = Params::parse(src, s, allow_quoted, is_value_char)?;
         if !trim_lws(rest).is_empty() {

@@ -52,26 +52,42 @@ impl Host {
         if s.is_empty() {
             return Err(err(0));
         }
-        if s.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-            && s.bytes().filter(|&c| c == b'.').count() == 3
-        {
+        // One forward scan: IPv4 when only digits and three dots; otherwise hostname =
+        // *( domainlabel "." ) toplabel [ "." ], where every label starts and ends with an
+        // alphanumeric (underscores are tolerated inside, as seen in the wild).
+        let b = s.as_bytes();
+        let mut digits_and_dots = true;
+        let mut dots = 0;
+        let mut label_start = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'.' {
+                dots += 1;
+                let last = i + 1 == b.len();
+                if i == label_start || !b[i - 1].is_ascii_alphanumeric() {
+                    return Err(err(label_start));
+                }
+                if last && digits_and_dots {
+                    return Err(err(i));
+                }
+                label_start = i + 1;
+            } else if c.is_ascii_alphanumeric() {
+                if !c.is_ascii_digit() {
+                    digits_and_dots = false;
+                }
+            } else if c == b'-' || c == b'_' {
+                digits_and_dots = false;
+                if i == label_start {
+                    return Err(err(label_start));
+                }
+            } else {
+                return Err(err(label_start));
+            }
+        }
+        if digits_and_dots && dots == 3 {
             return s.parse().map(Host::Ipv4).map_err(|_| err(0));
         }
-        // hostname = *( domainlabel "." ) toplabel [ "." ]; underscores are tolerated (seen in
-        // the wild), but every label must start and end with an alphanumeric.
-        let trimmed = s.strip_suffix('.').unwrap_or(s);
-        let mut off = 0;
-        for label in trimmed.split('.') {
-            let b = label.as_bytes();
-            let ok = !b.is_empty()
-                && b[0].is_ascii_alphanumeric()
-                && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter()
-                    .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
-            if !ok {
-                return Err(err(off));
-            }
-            off += label.len() + 1;
+        if label_start < b.len() && !b[b.len() - 1].is_ascii_alphanumeric() {
+            return Err(err(label_start));
         }
         Ok(Host::Domain(src.slice_ref(s)))
     }

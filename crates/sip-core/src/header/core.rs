@@ -446,7 +446,7 @@ impl TypedHeader for CSeq {
         }
         Ok(CSeq {
             seq,
-            method: Method::from_bytestring(value.slice_ref(m)),
+            method: Method::from_slice_of(value, m),
         })
     }
 

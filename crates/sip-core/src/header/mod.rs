@@ -293,7 +293,7 @@ impl Headers {
     }
 }
 
-fn for_each_value<T: TypedHeader>(
+pub(crate) fn for_each_value<T: TypedHeader>(
     h: &Header,
     mut f: impl FnMut(T) -> bool,
 ) -> Result<(), ParseError> {

@@ -38,16 +38,24 @@ macro_rules! header_names {
                 }
             }
 
-            fn from_lower(lower: &[u8]) -> Option<HeaderName> {
+            /// Finds a known name: the canonical spelling first (what almost every sender
+            /// writes), then any ASCII case, then the compact forms.
+            pub(crate) fn lookup(name: &str) -> Option<HeaderName> {
+                match name {
+                    $( $canonical => return Some(HeaderName::$variant), )*
+                    _ => {}
+                }
+                let bytes = name.as_bytes();
+                if bytes.len() == 1 {
+                    let c = char::from(bytes[0].to_ascii_lowercase());
+                    $( $( if c == $compact { return Some(HeaderName::$variant); } )? )*
+                    return None;
+                }
                 $(
-                    if lower.len() == $canonical.len() && lower.eq_ignore_ascii_case($canonical.as_bytes()) {
+                    if bytes.len() == $canonical.len() && bytes.eq_ignore_ascii_case($canonical.as_bytes()) {
                         return Some(HeaderName::$variant);
                     }
                 )*
-                if lower.len() == 1 {
-                    let c = char::from(lower[0].to_ascii_lowercase());
-                    $( $( if c == $compact { return Some(HeaderName::$variant); } )? )*
-                }
                 None
             }
         }
@@ -127,15 +135,26 @@ impl HeaderName {
     /// Looks a name up case-insensitively (compact forms included); unknown names become
     /// [`HeaderName::Other`] holding `raw`.
     pub fn from_bytestring(raw: ByteString) -> HeaderName {
-        match HeaderName::from_lower(raw.as_bytes()) {
+        match HeaderName::lookup(&raw) {
             Some(known) => known,
             None => HeaderName::Other(raw),
         }
     }
 
+    /// Looks up `name`, a slice of `src`; only an unknown name takes a (zero-copy) slice.
+    pub(crate) fn from_slice_of(src: &ByteString, name: &str) -> HeaderName {
+        match HeaderName::lookup(name) {
+            Some(known) => known,
+            None => HeaderName::Other(src.slice_ref(name)),
+        }
+    }
+
     /// Looks up a name given as a string.
     pub fn new(name: &str) -> HeaderName {
-        HeaderName::from_bytestring(ByteString::from(name))
+        match HeaderName::lookup(name) {
+            Some(known) => known,
+            None => HeaderName::Other(ByteString::from(name)),
+        }
     }
 
     /// True for headers whose value is a comma-separated list that may be split across lines

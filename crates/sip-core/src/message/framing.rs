@@ -154,7 +154,7 @@ fn content_length(head: &[u8]) -> Result<Option<usize>, ParseError> {
         let Ok(name) = std::str::from_utf8(name) else {
             continue;
         };
-        if HeaderName::new(name) != HeaderName::ContentLength {
+        if HeaderName::lookup(name) != Some(HeaderName::ContentLength) {
             continue;
         }
         let v = line[colon + 1..].trim_ascii();

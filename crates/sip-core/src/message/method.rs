@@ -44,8 +44,22 @@ pub enum Method {
 impl Method {
     /// The method from its token (case-sensitive).
     pub fn from_bytestring(s: ByteString) -> Method {
-        let text: &str = &s;
-        match text.as_bytes() {
+        match Method::known(&s) {
+            Some(m) => m,
+            None => Method::Extension(s),
+        }
+    }
+
+    /// The method named by `s`, a slice of `src`; only an extension method takes a slice.
+    pub(crate) fn from_slice_of(src: &ByteString, s: &str) -> Method {
+        match Method::known(s) {
+            Some(m) => m,
+            None => Method::Extension(src.slice_ref(s)),
+        }
+    }
+
+    fn known(s: &str) -> Option<Method> {
+        Some(match s.as_bytes() {
             b"INVITE" => Method::Invite,
             b"ACK" => Method::Ack,
             b"BYE" => Method::Bye,
@@ -60,8 +74,8 @@ impl Method {
             b"REFER" => Method::Refer,
             b"PRACK" => Method::Prack,
             b"UPDATE" => Method::Update,
-            _ => Method::Extension(s),
-        }
+            _ => return None,
+        })
     }
 
     /// The method token.

@@ -45,7 +45,7 @@ pub use status::StatusCode;
 
 use crate::error::{Element, ParseError, ParseErrorKind};
 use crate::header::{
-    CSeq, CallId, ContentLength, ContentType, FromHeader, HeaderName, Headers, MaxForwards,
+    CSeq, CallId, ContentLength, ContentType, FromHeader, Header, HeaderName, Headers, MaxForwards,
     ToHeader, TypedHeader, Via,
 };
 use crate::uri::Uri;
@@ -488,19 +488,78 @@ impl SipMessage {
     /// Parses the headers a transaction layer needs: Via (all), From, To, Call-ID, CSeq,
     /// Max-Forwards and Content-Length. Missing or malformed ones are errors.
     pub fn core_headers(&self) -> Result<CoreHeaders, ParseError> {
-        let h = self.headers();
-        let via: Vec<Via> = h.typed_all()?;
+        // One pass finds the lines; values are parsed afterwards in a fixed order so that the
+        // reported error does not depend on header order.
+        let mut slots: [Option<&Header>; 6] = [None; 6];
+        let mut duplicate: [Option<&Header>; 6] = [None; 6];
+        let mut vias = 0usize;
+        for h in self.headers().iter() {
+            let slot = match h.name() {
+                HeaderName::Via => {
+                    vias += 1;
+                    continue;
+                }
+                HeaderName::From => 0,
+                HeaderName::To => 1,
+                HeaderName::CallId => 2,
+                HeaderName::CSeq => 3,
+                HeaderName::MaxForwards => 4,
+                HeaderName::ContentLength => 5,
+                _ => continue,
+            };
+            match slots[slot] {
+                None => slots[slot] = Some(h),
+                Some(first) => {
+                    if duplicate[slot].is_none() && first.value().trim() != h.value().trim() {
+                        duplicate[slot] = Some(h);
+                    }
+                }
+            }
+        }
+        let mut via = Vec::with_capacity(vias);
+        if vias > 0 {
+            for h in self.headers().get_all(&HeaderName::Via) {
+                crate::header::for_each_value::<Via>(h, |v| {
+                    via.push(v);
+                    true
+                })?;
+            }
+        }
         if via.is_empty() {
             return Err(missing("Via"));
         }
+        fn one<T: TypedHeader>(
+            line: Option<&Header>,
+            dup: Option<&Header>,
+        ) -> Result<Option<T>, ParseError> {
+            let Some(h) = line else {
+                return Ok(None);
+            };
+            if let Some(d) = dup {
+                return Err(ParseError::new(
+                    Element::HeaderValue(T::NAME_STR),
+                    ParseErrorKind::DuplicateHeader(T::NAME_STR),
+                    d.offset(),
+                ));
+            }
+            T::parse_value(h.value_bytes())
+                .map(Some)
+                .map_err(|e| e.shifted(h.offset()))
+        }
+        fn required<T: TypedHeader>(
+            line: Option<&Header>,
+            dup: Option<&Header>,
+        ) -> Result<T, ParseError> {
+            one(line, dup)?.ok_or_else(|| missing(T::NAME_STR))
+        }
         Ok(CoreHeaders {
             via,
-            from: h.typed_single()?,
-            to: h.typed_single()?,
-            call_id: h.typed_single()?,
-            cseq: h.typed_single()?,
-            max_forwards: opt_single(h)?,
-            content_length: opt_single(h)?,
+            from: required(slots[0], duplicate[0])?,
+            to: required(slots[1], duplicate[1])?,
+            call_id: required(slots[2], duplicate[2])?,
+            cseq: required(slots[3], duplicate[3])?,
+            max_forwards: one(slots[4], duplicate[4])?,
+            content_length: one(slots[5], duplicate[5])?,
         })
     }
 
@@ -568,14 +627,6 @@ fn missing(name: &'static str) -> ParseError {
         ParseErrorKind::MissingHeader(name),
         0,
     )
-}
-
-fn opt_single<T: TypedHeader>(h: &Headers) -> Result<Option<T>, ParseError> {
-    if h.contains(&T::NAME) {
-        h.typed_single().map(Some)
-    } else {
-        Ok(None)
-    }
 }
 
 impl From<Request> for SipMessage {

@@ -61,6 +61,11 @@ pub(crate) fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
 }
 
 fn version(input: &str) -> IResult<&str, Version> {
+    if let Some(rest) = input.strip_prefix("SIP/2.0")
+        && !rest.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Ok((rest, Version::SIP_2_0));
+    }
     let num = |i| {
         map_res(
             take_while_m_n(1, 3, |c: char| c.is_ascii_digit()),
@@ -117,39 +122,56 @@ pub(crate) fn parse(
     let text: &str = &head;
     let at = |s: &str| start + (s.as_ptr() as usize - text.as_ptr() as usize);
 
-    // Split lines; the start line first.
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let start_line = lines.next().unwrap_or("");
-    // The start line first, so that its errors are reported before later ones.
+    // Split lines with memchr; the start line first, so that its errors are reported before
+    // later ones.
+    let bytes = text.as_bytes();
+    let mut line_start = 0usize;
+    let mut next_line = || -> Option<&str> {
+        if line_start > bytes.len() {
+            return None;
+        }
+        let end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |p| line_start + p);
+        let mut line_end = end;
+        if line_end > line_start && bytes[line_end - 1] == b'\r' {
+            line_end -= 1;
+        }
+        // Splitting at ASCII bytes keeps char boundaries.
+        let line = &text[line_start..line_end];
+        line_start = end + 1;
+        Some(line)
+    };
+    let start_line = next_line().unwrap_or("");
     let first = parse_start_line(&head, start_line, start, &at)?;
     let mut headers = Headers::with_capacity(16);
-    let mut pending: Option<(&str, usize, &str)> = None; // (name, value start offset, folded text)
+    // The header being read: (name, offset of its value, value) and, once a continuation line
+    // is seen, its unfolded text.
+    let mut pending: Option<(&str, usize, &str)> = None;
     let mut folded: Option<String> = None;
     let mut count = 0usize;
 
     let flush = |pending: &mut Option<(&str, usize, &str)>,
                  folded: &mut Option<String>,
-                 headers: &mut Headers|
-     -> Result<(), ParseError> {
+                 headers: &mut Headers| {
         if let Some((name, off, value)) = pending.take() {
             let v = match folded.take() {
                 Some(f) => ByteString::from(f),
                 None => head.slice_ref(value),
             };
             headers.push_header(Header::parsed(
-                HeaderName::from_bytestring(head.slice_ref(name)),
+                HeaderName::from_slice_of(&head, name),
                 v,
                 off,
             ));
         }
-        Ok(())
     };
 
-    for line in lines {
-        if line.is_empty() {
+    while let Some(line) = next_line() {
+        let lb = line.as_bytes();
+        let Some(&first_byte) = lb.first() else {
             continue;
-        }
-        if line.starts_with([' ', '\t']) {
+        };
+        if first_byte == b' ' || first_byte == b'\t' {
             // Folded continuation: LWS = [*WSP CRLF] 1*WSP, replaced by one space.
             let Some((_, _, first)) = pending else {
                 return Err(ParseError::syntax(Element::HeaderLine, at(line)));
@@ -164,7 +186,7 @@ pub(crate) fn parse(
             }
             continue;
         }
-        flush(&mut pending, &mut folded, &mut headers)?;
+        flush(&mut pending, &mut folded, &mut headers);
         count += 1;
         if count > limits.max_headers {
             return Err(ParseError::new(
@@ -175,17 +197,27 @@ pub(crate) fn parse(
                 at(line),
             ));
         }
-        let colon = line
-            .find(':')
-            .ok_or(ParseError::syntax(Element::HeaderLine, at(line)))?;
-        let name = line[..colon].trim_end_matches([' ', '\t']);
-        if name.is_empty() || !name.bytes().all(is_token_char) {
+        // field-name = token, then optional WSP, then the colon.
+        let name_len = lb.iter().take_while(|&&c| is_token_char(c)).count();
+        let mut colon = name_len;
+        while colon < lb.len() && (lb[colon] == b' ' || lb[colon] == b'\t') {
+            colon += 1;
+        }
+        if colon >= lb.len() || lb[colon] != b':' {
+            let element = if memchr::memchr(b':', lb).is_some() {
+                Element::HeaderName
+            } else {
+                Element::HeaderLine
+            };
+            return Err(ParseError::syntax(element, at(line)));
+        }
+        if name_len == 0 {
             return Err(ParseError::syntax(Element::HeaderName, at(line)));
         }
         let value = trim_lws(&line[colon + 1..]);
-        pending = Some((name, at(value), value));
+        pending = Some((&line[..name_len], at(value), value));
     }
-    flush(&mut pending, &mut folded, &mut headers)?;
+    flush(&mut pending, &mut folded, &mut headers);
 
     // Body.
     let available = buf.len() - body_start;
@@ -340,7 +372,7 @@ fn parse_start_line(
         return Err(ParseError::syntax(Element::RequestLine, at(tail)));
     }
     Ok(StartLine::Request {
-        method: Method::from_bytestring(head.slice_ref(method)),
+        method: Method::from_slice_of(&head, method),
         uri,
         version,
     })
