@@ -97,7 +97,7 @@ fn parse_header_block(block: &ByteString, base: usize) -> Result<Headers, ParseE
                 None => block.slice_ref(value),
             };
             headers.push_header(Header::parsed(
-                HeaderName::from_slice_of(&block, name),
+                HeaderName::from_slice_of(block, name),
                 v,
                 at(value),
             ));

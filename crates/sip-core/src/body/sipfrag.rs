@@ -176,7 +176,7 @@ fn parse_start_line(text: &ByteString, line: &str, base: usize) -> Result<StartL
         return Err(err(Element::RequestLine, at(vstr) + n));
     }
     Ok(StartLine::Request {
-        method: Method::from_slice_of(&text, method),
+        method: Method::from_slice_of(text, method),
         uri,
         version,
     })

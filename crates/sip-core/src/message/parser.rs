@@ -372,7 +372,7 @@ fn parse_start_line(
         return Err(ParseError::syntax(Element::RequestLine, at(tail)));
     }
     Ok(StartLine::Request {
-        method: Method::from_slice_of(&head, method),
+        method: Method::from_slice_of(head, method),
         uri,
         version,
     })
