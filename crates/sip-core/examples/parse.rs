@@ -82,21 +82,13 @@ fn describe(msg: &SipMessage, raw: &[u8]) -> String {
             );
         }
         Err(e) => {
-            let code = if e.kind == ParseErrorKind::UnsupportedVersion {
-                505
-            } else {
-                400
-            };
+            let code = e.status_code();
             let _ = writeln!(out, "failed: {e}");
             if !matches!(e.kind, ParseErrorKind::MissingHeader(_)) {
                 out.push_str(&context(raw, e.offset));
             }
             if msg.is_request() {
-                let reason = if code == 505 {
-                    "Version Not Supported".to_owned()
-                } else {
-                    e.reason_phrase()
-                };
+                let reason = e.reason_phrase();
                 let _ = writeln!(out, "  a UAS would answer: {code} {reason}");
             } else {
                 let _ = writeln!(out, "  a UAC would discard this response");
@@ -296,8 +288,13 @@ fn locate(raw: &[u8], e: &ParseError) -> String {
         .unwrap_or(0);
     if raw[start..].starts_with(b"SIP/") {
         out.push_str("  a UAC would discard this response\n");
-    } else if e.kind != ParseErrorKind::UnsupportedVersion {
-        let _ = writeln!(out, "  a UAS would answer: 400 {}", e.reason_phrase());
+    } else {
+        let _ = writeln!(
+            out,
+            "  a UAS would answer: {} {}",
+            e.status_code(),
+            e.reason_phrase()
+        );
     }
     out
 }

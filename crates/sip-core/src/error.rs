@@ -186,8 +186,49 @@ impl ParseError {
         self
     }
 
-    /// A short reason phrase suitable for a 400 response (`Bad Request - invalid Via header`).
+    /// The status code a user agent answers a request with this fault: 505 for a SIP version
+    /// other than 2.0, 513 for a message over the size limit, 400 for everything else
+    /// (RFC 3261 §8.2, §21.5.14, §21.5.20).
+    pub fn status_code(&self) -> u16 {
+        match self.kind {
+            ParseErrorKind::UnsupportedVersion => 505,
+            ParseErrorKind::TooLarge { .. } => 513,
+            _ => 400,
+        }
+    }
+
+    /// A reason phrase for the response that [`ParseError::status_code`] names, saying what was
+    /// wrong (`Bad Request - invalid Via header at byte 52: syntax error`).
     pub fn reason_phrase(&self) -> String {
-        format!("Bad Request - invalid {}: {}", self.element, self.kind)
+        let prefix = match self.status_code() {
+            505 => "Version Not Supported",
+            513 => "Message Too Large",
+            _ => "Bad Request",
+        };
+        format!(
+            "{prefix} - invalid {} at byte {}: {}",
+            self.element, self.offset, self.kind
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_and_reasons() {
+        let e = ParseError::syntax(Element::HeaderValue("Via"), 52);
+        assert_eq!(e.status_code(), 400);
+        assert_eq!(
+            e.reason_phrase(),
+            "Bad Request - invalid Via header at byte 52: syntax error"
+        );
+        let v = ParseError::new(Element::SipVersion, ParseErrorKind::UnsupportedVersion, 0);
+        assert_eq!(v.status_code(), 505);
+        assert!(v.reason_phrase().starts_with("Version Not Supported"));
+        let big = ParseError::new(Element::Message, ParseErrorKind::TooLarge { limit: 10 }, 10);
+        assert_eq!(big.status_code(), 513);
+        assert_eq!(e.to_string(), "invalid Via header at byte 52: syntax error");
     }
 }
