@@ -47,6 +47,7 @@ pub mod header;
 pub mod message;
 pub mod param;
 pub mod sdp;
+pub mod uas;
 pub mod uri;
 
 pub use error::{Element, ParseError, ParseErrorKind};
