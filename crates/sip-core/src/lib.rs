@@ -1,9 +1,13 @@
 //! # sip-core
 //!
-//! The SIP core of sipsimple-rs. This first layer is the **message layer**, all of it sans-IO:
+//! The SIP core of sipsimple-rs. Everything here is sans-IO: no sockets, no clock, no global
+//! state (the tokio Engine and transports arrive behind the `runtime` feature).
 //!
 //! ```text
 //!  ┌──────────────────────────────────────────────────────────────┐
+//!  │ transaction  RFC 3261 §17 client/server transactions         │
+//!  │ uas          answers a UAS owes (400, 405, 420, 482…)        │
+//!  ├──────────────────────────────────────────────────────────────┤
 //!  │ message  Request / Response, parser, printer, builders       │
 //!  │   ├── header   typed headers (Via, From, CSeq, Contact, …)   │
 //!  │   ├── uri      sip:, sips:, tel: URIs, name-addr             │
@@ -47,6 +51,7 @@ pub mod header;
 pub mod message;
 pub mod param;
 pub mod sdp;
+pub mod transaction;
 pub mod uas;
 pub mod uri;
 
