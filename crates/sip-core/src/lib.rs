@@ -49,6 +49,7 @@ pub mod error;
 mod grammar;
 pub mod header;
 pub mod message;
+pub mod notification;
 pub mod param;
 pub mod sdp;
 pub mod transaction;
