@@ -53,6 +53,8 @@ pub mod notification;
 pub mod param;
 pub mod sdp;
 pub mod transaction;
+#[cfg(feature = "runtime")]
+pub mod transport;
 pub mod uas;
 pub mod uri;
 
