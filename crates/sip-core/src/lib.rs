@@ -45,6 +45,8 @@
 
 pub mod body;
 pub mod digest;
+#[cfg(feature = "runtime")]
+pub mod engine;
 pub mod error;
 mod grammar;
 pub mod header;

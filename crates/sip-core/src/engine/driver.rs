@@ -1,0 +1,619 @@
+//! The driver task: owns the transaction layer, the transports and the UAS helpers.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use crate::header::{ContentType, Event, FromHeader, HeaderName, ToHeader};
+use crate::message::{Method, Request, Response, StatusCode};
+use crate::notification::{
+    GotMessageData, NotificationCenter, NotificationData, Sender, SipTraceData,
+};
+use crate::transaction::{
+    Output, Target, TransactionConfig, TransactionEvent, TransactionKey, TransactionLayer,
+    TransportKind,
+};
+use crate::transport::{self, TransportConfig, TransportEvent, TransportHandle};
+use crate::uas::{self, MergedRequestDetector, OverloadGuard, RequestPolicy};
+
+use super::config::invalid;
+use super::{ClientEvent, ClientTransaction, Command, EngineConfig, EngineError, IncomingRequest};
+
+/// Binds the transports and spawns the driver; returns the command sender, the incoming
+/// request stream and the running flag.
+pub(super) async fn spawn(
+    config: EngineConfig,
+    center: NotificationCenter,
+    sender: Sender,
+) -> Result<
+    (
+        mpsc::Sender<Command>,
+        mpsc::Receiver<IncomingRequest>,
+        Arc<AtomicBool>,
+    ),
+    EngineError,
+> {
+    let (transport, events) = transport::start(transport_config(&config)).await?;
+    let tconfig = TransactionConfig::default()
+        .with_t1(config.t1)
+        .with_t2(config.t2)
+        .with_t4(config.t4)
+        .with_max_transactions(config.max_transactions);
+    let policy = build_policy(&config)?;
+    let overload = OverloadGuard::new(config.max_pending_requests, 5)
+        .map_err(|e| invalid("max_pending_requests", e.to_string()))?;
+    let (cmd_tx, commands) = mpsc::channel(config.channel_capacity);
+    let (incoming_tx, incoming_rx) = mpsc::channel(config.channel_capacity);
+    let running = Arc::new(AtomicBool::new(true));
+    let driver = Driver {
+        layer: TransactionLayer::with_rng(tconfig, StdRng::from_os_rng()),
+        rng: StdRng::from_os_rng(),
+        merged: MergedRequestDetector::with_t1(config.t1),
+        overload,
+        policy,
+        transport,
+        events,
+        commands,
+        incoming: incoming_tx,
+        clients: HashMap::new(),
+        pending: HashSet::new(),
+        center,
+        sender,
+        running: running.clone(),
+        config,
+    };
+    let span = tracing::info_span!("sip_engine");
+    tokio::spawn(driver.run().instrument(span));
+    Ok((cmd_tx, incoming_rx, running))
+}
+
+fn transport_config(config: &EngineConfig) -> TransportConfig {
+    let addr = |port: Option<u16>| port.map(|p| SocketAddr::new(config.ip_address, p));
+    TransportConfig {
+        udp: addr(config.udp_port),
+        tcp: addr(config.tcp_port),
+        tls_listen: addr(config.tls_port),
+        tls: config.tls_options.clone(),
+        ..TransportConfig::default()
+    }
+}
+
+/// Methods the Engine handles itself, plus the claimed ones; event packages from `events`.
+fn build_policy(config: &EngineConfig) -> Result<RequestPolicy, EngineError> {
+    let mut policy = RequestPolicy::new()
+        .allow_method(Method::Message)
+        .allow_method(Method::Subscribe)
+        .allow_method(Method::Notify);
+    for m in &config.incoming_requests {
+        let m = Method::from(m.as_str());
+        if !policy.methods().contains(&m) {
+            policy = policy.allow_method(m);
+        }
+    }
+    for tag in &config.supported {
+        policy = policy
+            .support_option_tag(tag)
+            .map_err(|e| invalid("supported", e.to_string()))?;
+    }
+    for (package, types) in &config.events {
+        let types: Vec<&str> = types.iter().map(String::as_str).collect();
+        policy = policy
+            .support_event(package, &types)
+            .map_err(|e| invalid("events", e.to_string()))?;
+    }
+    Ok(policy)
+}
+
+struct Driver {
+    layer: TransactionLayer,
+    rng: StdRng,
+    merged: MergedRequestDetector,
+    overload: OverloadGuard,
+    policy: RequestPolicy,
+    transport: TransportHandle,
+    events: mpsc::Receiver<TransportEvent>,
+    commands: mpsc::Receiver<Command>,
+    incoming: mpsc::Sender<IncomingRequest>,
+    clients: HashMap<TransactionKey, mpsc::Sender<ClientEvent>>,
+    /// Server transactions handed to the application and not yet finally answered.
+    pending: HashSet<TransactionKey>,
+    center: NotificationCenter,
+    sender: Sender,
+    running: Arc<AtomicBool>,
+    config: EngineConfig,
+}
+
+impl Driver {
+    async fn run(mut self) {
+        tracing::debug!("engine driver started");
+        loop {
+            self.flush().await;
+            let deadline = self.layer.poll_timeout();
+            tokio::select! {
+                event = self.events.recv() => match event {
+                    Some(event) => self.on_transport(event),
+                    None => {
+                        self.fail("the transport layer ended").await;
+                        return;
+                    }
+                },
+                command = self.commands.recv() => match command {
+                    Some(Command::Stop(done)) => {
+                        self.shutdown().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(command) => self.on_command(command).await,
+                    None => {
+                        // Every handle was dropped without stop().
+                        self.running.store(false, Ordering::Release);
+                        self.shutdown().await;
+                        return;
+                    }
+                },
+                () = sleep_until(deadline), if deadline.is_some() => {
+                    self.layer.handle_timeout(Instant::now());
+                }
+            }
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        tracing::debug!("engine driver stopping");
+        self.clients.clear();
+        self.pending.clear();
+        self.transport.shutdown().await;
+    }
+
+    async fn fail(&mut self, reason: &str) {
+        tracing::error!(reason, "engine failed");
+        if self.running.swap(false, Ordering::AcqRel) {
+            self.post(NotificationData::EngineDidFail(
+                crate::notification::EngineDidFailData {
+                    reason: reason.to_owned(),
+                },
+            ));
+            self.shutdown().await;
+            self.post(NotificationData::EngineDidEnd);
+        }
+    }
+
+    fn post(&self, data: NotificationData) {
+        self.center.post_notification(Some(&self.sender), data);
+    }
+
+    fn tag(&mut self) -> String {
+        uas::random_tag(&mut self.rng)
+    }
+
+    /// Sends every queued transmission and handles every queued event.
+    async fn flush(&mut self) {
+        while let Some(output) = self.layer.poll_output() {
+            match output {
+                Output::Transmit {
+                    destination,
+                    transport,
+                    bytes,
+                } => self.transmit(transport, destination, bytes).await,
+                Output::Event(event) => self.on_transaction(event),
+            }
+        }
+    }
+
+    async fn transmit(&mut self, kind: TransportKind, destination: SocketAddr, bytes: Bytes) {
+        if self.config.trace_sip
+            && let Some(local) = self.transport.local_addr(kind)
+        {
+            self.post(NotificationData::EngineSipTrace(SipTraceData {
+                received: false,
+                source_ip: local.ip(),
+                source_port: local.port(),
+                destination_ip: destination.ip(),
+                destination_port: destination.port(),
+                data: bytes.clone(),
+            }));
+        }
+        if kind == TransportKind::Udp {
+            if let Err(e) = self.transport.send(kind, destination, None, bytes).await {
+                tracing::warn!(%destination, error = %e, "send failed");
+            }
+        } else {
+            // A connection may have to be opened: do not block the driver on it.
+            let transport = self.transport.clone();
+            tokio::spawn(async move {
+                if let Err(e) = transport.send(kind, destination, None, bytes).await {
+                    tracing::warn!(%destination, error = %e, "send failed");
+                }
+            });
+        }
+    }
+
+    fn on_transport(&mut self, event: TransportEvent) {
+        match event {
+            TransportEvent::Received {
+                message,
+                source,
+                local,
+                transport,
+            } => {
+                if self.config.trace_sip {
+                    self.post(NotificationData::EngineSipTrace(SipTraceData {
+                        received: true,
+                        source_ip: source.ip(),
+                        source_port: source.port(),
+                        destination_ip: local.ip(),
+                        destination_port: local.port(),
+                        data: message.to_bytes(),
+                    }));
+                }
+                self.layer
+                    .handle_message(Instant::now(), *message, source, transport);
+            }
+            TransportEvent::Malformed {
+                source,
+                transport,
+                error,
+                raw,
+            } => {
+                if self.config.trace_sip
+                    && let Some(local) = self.transport.local_addr(transport)
+                {
+                    self.post(NotificationData::EngineSipTrace(SipTraceData {
+                        received: true,
+                        source_ip: source.ip(),
+                        source_port: source.port(),
+                        destination_ip: local.ip(),
+                        destination_port: local.port(),
+                        data: raw.clone(),
+                    }));
+                }
+                tracing::debug!(%source, %error, "malformed message");
+                let tag = self.tag();
+                if let Some(mut response) = uas::reject_malformed(&raw, &error, || tag) {
+                    self.stamp(response.headers_mut());
+                    self.layer
+                        .send_stateless(Target::new(source, transport), response);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn stamp(&self, headers: &mut crate::header::Headers) {
+        if !headers.contains(&HeaderName::UserAgent) {
+            headers.push(HeaderName::UserAgent, self.config.user_agent.clone());
+        }
+    }
+
+    fn on_transaction(&mut self, event: TransactionEvent) {
+        match event {
+            TransactionEvent::Request {
+                key,
+                request,
+                source,
+            } => self.on_request(key, request, source),
+            TransactionEvent::Cancel {
+                key,
+                invite,
+                request,
+                ..
+            } => {
+                let response = if invite.is_some() {
+                    let tag = self.tag();
+                    Some(request.response(StatusCode::OK).to_tag(&tag).build())
+                } else {
+                    let tag = self.tag();
+                    uas::no_such_transaction(&request, || tag)
+                };
+                if let Some(response) = response {
+                    self.answer(&key, response);
+                }
+            }
+            TransactionEvent::Response { key, response } => {
+                self.notify_client(&key, ClientEvent::Response(response));
+            }
+            TransactionEvent::Timeout { key } => self.notify_client(&key, ClientEvent::Timeout),
+            TransactionEvent::Terminated { key } => {
+                if let Some(tx) = self.clients.remove(&key) {
+                    let _ = tx.try_send(ClientEvent::Terminated);
+                }
+                self.pending.remove(&key);
+            }
+            TransactionEvent::Overloaded {
+                request, reply_to, ..
+            } => {
+                let tag = self.tag();
+                let mut response = request
+                    .response(StatusCode::SERVICE_UNAVAILABLE)
+                    .to_tag(&tag)
+                    .header(HeaderName::RetryAfter, "5")
+                    .build();
+                self.stamp(response.headers_mut());
+                self.layer.send_stateless(reply_to, response);
+            }
+            TransactionEvent::Malformed {
+                message,
+                source,
+                error,
+            } if message.is_request() => {
+                let tag = self.tag();
+                if let Some(mut response) =
+                    uas::reject_malformed(&message.to_bytes(), &error, || tag)
+                {
+                    self.stamp(response.headers_mut());
+                    self.layer.send_stateless(source, response);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn notify_client(&mut self, key: &TransactionKey, event: ClientEvent) {
+        if let Some(tx) = self.clients.get(key)
+            && tx.try_send(event).is_err()
+        {
+            tracing::debug!(?key, "client transaction event dropped");
+        }
+    }
+
+    /// Sends `response` in server transaction `key`, with User-Agent.
+    fn answer(&mut self, key: &TransactionKey, mut response: Response) {
+        self.stamp(response.headers_mut());
+        if let Err(e) = self.layer.send_response(Instant::now(), key, response) {
+            tracing::warn!(?key, error = %e, "cannot answer");
+        }
+    }
+
+    fn on_request(&mut self, key: TransactionKey, request: Request, source: Target) {
+        let now = Instant::now();
+        let tag = self.tag();
+        let mut checked = self.merged.check(now, &request, || tag.clone());
+        if checked.is_ok() {
+            checked = self.policy.check(&request, || tag.clone());
+        }
+        if let Err(response) = checked {
+            self.answer(&key, response);
+            return;
+        }
+        let method = request.method().clone();
+        let claimed = self.config.incoming_requests.contains(method.as_str());
+        if claimed || method == Method::Subscribe {
+            if method == Method::Subscribe && !self.subscription_accepted(&request) {
+                let allow =
+                    crate::uas::join(self.config.incoming_events.iter().map(String::as_str));
+                let response = request
+                    .response(StatusCode::BAD_EVENT)
+                    .to_tag(&tag)
+                    .header(HeaderName::AllowEvents, allow)
+                    .build();
+                self.answer(&key, response);
+                return;
+            }
+            self.overload.set_pending(self.pending.len());
+            if let Err(response) = self.overload.check(&request, || tag.clone()) {
+                self.answer(&key, response);
+                return;
+            }
+            let incoming = IncomingRequest {
+                request,
+                key: key.clone(),
+                source,
+            };
+            match self.incoming.try_send(incoming) {
+                Ok(()) => {
+                    self.pending.insert(key);
+                }
+                Err(e) => {
+                    let request = match e {
+                        mpsc::error::TrySendError::Full(i)
+                        | mpsc::error::TrySendError::Closed(i) => i.request,
+                    };
+                    let response = request
+                        .response(StatusCode::SERVICE_UNAVAILABLE)
+                        .to_tag(&tag)
+                        .header(HeaderName::RetryAfter, "5")
+                        .build();
+                    self.answer(&key, response);
+                }
+            }
+            return;
+        }
+        let response = match method {
+            Method::Options => {
+                let allow = crate::uas::join(self.policy.methods().iter().map(Method::as_str));
+                let accept = crate::uas::join(self.config.accept.iter().map(String::as_str));
+                let supported = crate::uas::join(self.config.supported.iter().map(String::as_str));
+                let mut builder = request
+                    .response(StatusCode::OK)
+                    .to_tag(&tag)
+                    .header(HeaderName::Allow, allow)
+                    .header(HeaderName::Accept, accept)
+                    .header(HeaderName::Supported, supported);
+                if !self.config.incoming_events.is_empty() {
+                    let events =
+                        crate::uas::join(self.config.incoming_events.iter().map(String::as_str));
+                    builder = builder.header(HeaderName::AllowEvents, events);
+                }
+                Some(builder.build())
+            }
+            Method::Message => {
+                self.got_message(&request);
+                Some(request.response(StatusCode::OK).to_tag(&tag).build())
+            }
+            // No session layer yet: nobody can take the call.
+            Method::Invite => Some(
+                request
+                    .response(StatusCode::TEMPORARILY_UNAVAILABLE)
+                    .to_tag(&tag)
+                    .build(),
+            ),
+            // In-dialog requests (BYE, NOTIFY, …) with no dialog to match.
+            _ => uas::no_such_transaction(&request, || tag),
+        };
+        if let Some(response) = response {
+            self.answer(&key, response);
+        }
+    }
+
+    fn subscription_accepted(&self, request: &Request) -> bool {
+        match request.headers().typed_first::<Event>() {
+            Ok(Some(event)) => self
+                .config
+                .incoming_events
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&event.event_type)),
+            _ => false,
+        }
+    }
+
+    fn got_message(&self, request: &Request) {
+        let headers = request.headers();
+        let (Ok(from_header), Ok(to_header)) =
+            (headers.typed::<FromHeader>(), headers.typed::<ToHeader>())
+        else {
+            return;
+        };
+        let body = request.body();
+        self.post(NotificationData::EngineGotMessage(Box::new(
+            GotMessageData {
+                request_uri: request.uri().clone(),
+                from_header,
+                to_header,
+                content_type: headers.typed_first::<ContentType>().ok().flatten(),
+                headers: headers.clone(),
+                body: (!body.is_empty()).then(|| body.clone()),
+            },
+        )));
+    }
+
+    async fn on_command(&mut self, command: Command) {
+        match command {
+            Command::LocalPort(kind, reply) => {
+                let _ = reply.send(self.transport.local_addr(kind).map(|a| a.port()));
+            }
+            Command::SetPort(kind, port, reply) => {
+                let mut config = self.config.clone();
+                match kind {
+                    TransportKind::Udp => config.udp_port = port,
+                    TransportKind::Tcp => config.tcp_port = port,
+                    TransportKind::Tls => config.tls_port = port,
+                }
+                let _ = reply.send(self.restart(config).await);
+            }
+            Command::SetTlsOptions(port, options, reply) => {
+                let mut config = self.config.clone();
+                config.tls_port = port;
+                config.tls_options = options;
+                let _ = reply.send(self.restart(config).await);
+            }
+            Command::AddIncomingRequest(method, reply) => {
+                let mut config = self.config.clone();
+                config.incoming_requests.insert(method);
+                let _ = reply.send(self.reconfigure(config));
+            }
+            Command::RemoveIncomingRequest(method, reply) => {
+                let mut config = self.config.clone();
+                config.incoming_requests.remove(&method);
+                let _ = reply.send(self.reconfigure(config));
+            }
+            Command::AddIncomingEvent(package, reply) => {
+                let mut config = self.config.clone();
+                config.incoming_events.insert(package);
+                let _ = reply.send(self.reconfigure(config));
+            }
+            Command::RemoveIncomingEvent(package, reply) => {
+                let mut config = self.config.clone();
+                config.incoming_events.remove(&package);
+                let _ = reply.send(self.reconfigure(config));
+            }
+            Command::AddEvent(package, types, reply) => {
+                let mut config = self.config.clone();
+                config.events.entry(package).or_insert(types);
+                let _ = reply.send(self.reconfigure(config));
+            }
+            Command::SetTraceSip(enabled) => self.config.trace_sip = enabled,
+            Command::SetUserAgent(user_agent) => self.config.user_agent = user_agent,
+            Command::SendRequest(request, target, reply) => {
+                let mut request = *request;
+                self.stamp(request.headers_mut());
+                let result = self
+                    .layer
+                    .send_request(Instant::now(), request, target)
+                    .map_err(EngineError::from)
+                    .map(|key| {
+                        let (tx, events) = mpsc::channel(16);
+                        self.clients.insert(key.clone(), tx);
+                        ClientTransaction { key, events }
+                    });
+                let _ = reply.send(result);
+            }
+            Command::Respond(key, response, reply) => {
+                let mut response = *response;
+                self.stamp(response.headers_mut());
+                let is_final = response.status().is_final();
+                let result = self
+                    .layer
+                    .send_response(Instant::now(), &key, response)
+                    .map_err(EngineError::from);
+                if result.is_ok() && is_final {
+                    self.pending.remove(&key);
+                }
+                let _ = reply.send(result);
+            }
+            Command::Stop(done) => {
+                // Handled in `run`.
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Applies a configuration change that does not touch the transports.
+    fn reconfigure(&mut self, config: EngineConfig) -> Result<(), EngineError> {
+        config.validate()?;
+        self.policy = build_policy(&config)?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Restarts the transport layer with `config`'s ports and TLS options; on failure the
+    /// previous transports are restored.
+    async fn restart(&mut self, config: EngineConfig) -> Result<(), EngineError> {
+        config.validate()?;
+        self.transport.shutdown().await;
+        match transport::start(transport_config(&config)).await {
+            Ok((handle, events)) => {
+                self.transport = handle;
+                self.events = events;
+                self.config = config;
+                Ok(())
+            }
+            Err(e) => {
+                match transport::start(transport_config(&self.config)).await {
+                    Ok((handle, events)) => {
+                        self.transport = handle;
+                        self.events = events;
+                    }
+                    Err(e2) => {
+                        tracing::error!(error = %e2, "cannot restore the transports");
+                    }
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,355 @@
+//! The SIP Engine: one tokio task that owns the transaction layer and the transports, answers
+//! what a user agent answers on its own, and posts the `SIPEngine*` notifications.
+//!
+//! [`Engine`] is a cheap [`Clone`] handle; every method sends a command over a bounded channel
+//! to the driver task (DESIGN §3), which `select!`s over transport events, commands and the
+//! transaction timers.
+//!
+//! Built in, unless the application claims the method with
+//! [`EngineConfig::incoming_requests`]: OPTIONS is answered 200 with Allow, Accept and
+//! Supported; MESSAGE is answered 200 and posts `SIPEngineGotMessage`. Methods outside the
+//! policy get 405 with Allow, SUBSCRIBE for a package not in
+//! [`EngineConfig::incoming_events`] gets 489, unparsable requests 400/505, merged requests
+//! 482, CANCEL without a transaction 481, and overload 503. Every response and request the
+//! Engine builds or forwards carries User-Agent.
+//!
+//! ```no_run
+//! use sip_core::engine::{Engine, EngineConfig};
+//! use sip_core::notification::NotificationCenter;
+//!
+//! # async fn run() -> Result<(), sip_core::engine::EngineError> {
+//! let center = NotificationCenter::new();
+//! let mut observer = center.add_observer(Some("SIPEngineDidStart"), None);
+//! let config = EngineConfig::new()
+//!     .with_ip_address("127.0.0.1".parse().unwrap())
+//!     .with_udp_port(Some(0))
+//!     .with_tcp_port(None);
+//! let engine = Engine::start(config, center.clone()).await?;
+//! let started = observer.recv().await.unwrap();
+//! assert_eq!(started.name(), "SIPEngineDidStart");
+//! println!("UDP port {:?}", engine.local_port(sip_core::transaction::TransportKind::Udp).await?);
+//! engine.stop().await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod driver;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::message::{Request, Response};
+use crate::notification::{NotificationCenter, NotificationData};
+use crate::transaction::{Target, TransactionError, TransactionKey, TransportKind};
+use crate::transport::{TlsOptions, TransportError};
+
+pub use config::EngineConfig;
+
+/// What can go wrong with the Engine.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The Engine is stopped (or never started): the seed's invalid-state error.
+    #[error("the SIP engine is not running")]
+    NotRunning,
+    /// A transport could not be started or used.
+    #[error("transport error: {0}")]
+    Transport(#[from] TransportError),
+    /// The transaction layer refused the command.
+    #[error("transaction error: {0}")]
+    Transaction(#[from] TransactionError),
+    /// An option has an invalid value.
+    #[error("invalid option {option}: {reason}")]
+    InvalidConfig {
+        /// The option.
+        option: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The incoming-request stream was already taken.
+    #[error("the incoming request stream was already taken")]
+    IncomingTaken,
+}
+
+/// A request for a claimed method (or a SUBSCRIBE for an accepted package); answer it with
+/// [`Engine::respond`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IncomingRequest {
+    /// The request, its top Via completed with `received`/`rport`.
+    pub request: Request,
+    /// Its server transaction.
+    pub key: TransactionKey,
+    /// Where it came from.
+    pub source: Target,
+}
+
+/// What happens to a client transaction started with [`Engine::send_request`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// A provisional or final response.
+    Response(Response),
+    /// Timer B or F fired: no final response.
+    Timeout,
+    /// The transaction ended; no more events follow.
+    Terminated,
+}
+
+/// A client transaction started with [`Engine::send_request`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ClientTransaction {
+    /// The transaction key.
+    pub key: TransactionKey,
+    /// Its events, ending with [`ClientEvent::Terminated`] (or the channel closing when the
+    /// Engine stops).
+    pub events: mpsc::Receiver<ClientEvent>,
+}
+
+/// A command to the driver task.
+#[derive(Debug)]
+enum Command {
+    LocalPort(TransportKind, oneshot::Sender<Option<u16>>),
+    SetPort(TransportKind, Option<u16>, Reply<()>),
+    SetTlsOptions(Option<u16>, TlsOptions, Reply<()>),
+    AddIncomingRequest(String, Reply<()>),
+    RemoveIncomingRequest(String, Reply<()>),
+    AddIncomingEvent(String, Reply<()>),
+    RemoveIncomingEvent(String, Reply<()>),
+    AddEvent(String, Vec<String>, Reply<()>),
+    SetTraceSip(bool),
+    SetUserAgent(String),
+    SendRequest(Box<Request>, Target, Reply<ClientTransaction>),
+    Respond(TransactionKey, Box<Response>, Reply<()>),
+    Stop(oneshot::Sender<()>),
+}
+
+type Reply<T> = oneshot::Sender<Result<T, EngineError>>;
+
+#[derive(Debug)]
+struct Inner {
+    commands: mpsc::Sender<Command>,
+    running: Arc<AtomicBool>,
+    incoming: Mutex<Option<mpsc::Receiver<IncomingRequest>>>,
+    center: NotificationCenter,
+    sender: crate::notification::Sender,
+}
+
+/// A handle to a running SIP Engine. Cloning is cheap; all clones drive the same task.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// Validates `config`, binds the transports and spawns the driver task. Posts
+    /// `SIPEngineWillStart`, then `SIPEngineDidStart` or (with the reason) `SIPEngineDidFail`.
+    ///
+    /// Must be called within a tokio runtime.
+    pub async fn start(
+        config: EngineConfig,
+        center: NotificationCenter,
+    ) -> Result<Engine, EngineError> {
+        let sender = center.new_sender("Engine");
+        center.post_notification(Some(&sender), NotificationData::EngineWillStart);
+        let started = async {
+            config.validate()?;
+            driver::spawn(config.clone(), center.clone(), sender.clone()).await
+        }
+        .await;
+        let (commands, incoming, running) = match started {
+            Ok(parts) => parts,
+            Err(e) => {
+                center.post_notification(
+                    Some(&sender),
+                    NotificationData::EngineDidFail(crate::notification::EngineDidFailData {
+                        reason: e.to_string(),
+                    }),
+                );
+                return Err(e);
+            }
+        };
+        center.post_notification(Some(&sender), NotificationData::EngineDidStart);
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                commands,
+                running,
+                incoming: Mutex::new(Some(incoming)),
+                center,
+                sender,
+            }),
+        })
+    }
+
+    /// Whether the Engine is running (started and not stopped).
+    pub fn is_running(&self) -> bool {
+        self.inner.running.load(Ordering::Acquire)
+    }
+
+    /// The notification sender the Engine posts as (filter observers on its id).
+    pub fn notification_sender(&self) -> &crate::notification::Sender {
+        &self.inner.sender
+    }
+
+    async fn send(&self, command: Command) -> Result<(), EngineError> {
+        if !self.is_running() {
+            return Err(EngineError::NotRunning);
+        }
+        self.inner
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| EngineError::NotRunning)
+    }
+
+    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(make(tx)).await?;
+        rx.await.map_err(|_| EngineError::NotRunning)?
+    }
+
+    /// The local port of a transport, `None` when it is disabled.
+    pub async fn local_port(&self, kind: TransportKind) -> Result<Option<u16>, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::LocalPort(kind, tx)).await?;
+        rx.await.map_err(|_| EngineError::NotRunning)
+    }
+
+    /// Rebinds UDP to `port` (`Some(0)`: random; `None`: disables UDP). Implemented as a
+    /// restart of the transport layer, which also closes open TCP/TLS connections.
+    pub async fn set_udp_port(&self, port: Option<u16>) -> Result<(), EngineError> {
+        self.call(|r| Command::SetPort(TransportKind::Udp, port, r))
+            .await
+    }
+
+    /// Rebinds the TCP listener, like [`set_udp_port`](Self::set_udp_port).
+    pub async fn set_tcp_port(&self, port: Option<u16>) -> Result<(), EngineError> {
+        self.call(|r| Command::SetPort(TransportKind::Tcp, port, r))
+            .await
+    }
+
+    /// Restarts TLS with `options` on `port` (`None` disables TLS), like
+    /// [`set_udp_port`](Self::set_udp_port).
+    pub async fn set_tls_options(
+        &self,
+        port: Option<u16>,
+        options: TlsOptions,
+    ) -> Result<(), EngineError> {
+        self.call(|r| Command::SetTlsOptions(port, options, r))
+            .await
+    }
+
+    /// Claims `method`: its requests go to [`incoming_requests`](Self::incoming_requests).
+    pub async fn add_incoming_request(&self, method: &str) -> Result<(), EngineError> {
+        config::check_claimable(method)?;
+        let m = method.to_owned();
+        self.call(|r| Command::AddIncomingRequest(m, r)).await
+    }
+
+    /// Stops claiming `method`.
+    pub async fn remove_incoming_request(&self, method: &str) -> Result<(), EngineError> {
+        let m = method.to_owned();
+        self.call(|r| Command::RemoveIncomingRequest(m, r)).await
+    }
+
+    /// Accepts SUBSCRIBEs for `package` (which must have been added with
+    /// [`add_event`](Self::add_event) or be in the start options).
+    pub async fn add_incoming_event(&self, package: &str) -> Result<(), EngineError> {
+        let p = package.to_owned();
+        self.call(|r| Command::AddIncomingEvent(p, r)).await
+    }
+
+    /// Stops accepting SUBSCRIBEs for `package`; later ones get 489.
+    pub async fn remove_incoming_event(&self, package: &str) -> Result<(), EngineError> {
+        let p = package.to_owned();
+        self.call(|r| Command::RemoveIncomingEvent(p, r)).await
+    }
+
+    /// Binds the event package `package` to its accepted content types. An existing binding
+    /// is not modified (the seed's rule).
+    pub async fn add_event(
+        &self,
+        package: &str,
+        content_types: &[&str],
+    ) -> Result<(), EngineError> {
+        let p = package.to_owned();
+        let c = content_types.iter().map(|s| (*s).to_owned()).collect();
+        self.call(|r| Command::AddEvent(p, c, r)).await
+    }
+
+    /// Turns `SIPEngineSIPTrace` notifications on or off.
+    pub async fn set_trace_sip(&self, enabled: bool) -> Result<(), EngineError> {
+        self.send(Command::SetTraceSip(enabled)).await
+    }
+
+    /// Changes the User-Agent header value.
+    pub async fn set_user_agent(&self, user_agent: &str) -> Result<(), EngineError> {
+        self.send(Command::SetUserAgent(user_agent.to_owned()))
+            .await
+    }
+
+    /// Takes the stream of incoming requests for claimed methods (once; later calls fail with
+    /// [`EngineError::IncomingTaken`]). While nobody holds it, claimed requests get 503.
+    pub fn incoming_requests(&self) -> Result<mpsc::Receiver<IncomingRequest>, EngineError> {
+        if !self.is_running() {
+            return Err(EngineError::NotRunning);
+        }
+        self.inner
+            .incoming
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or(EngineError::IncomingTaken)
+    }
+
+    /// Answers the incoming request of server transaction `key` (User-Agent is added when
+    /// missing).
+    pub async fn respond(
+        &self,
+        key: &TransactionKey,
+        response: Response,
+    ) -> Result<(), EngineError> {
+        let k = key.clone();
+        self.call(|r| Command::Respond(k, Box::new(response), r))
+            .await
+    }
+
+    /// Sends `request` to `target` in a new client transaction. The request needs a top Via
+    /// (a fresh branch is added when it lacks an RFC 3261 one) and the other core headers;
+    /// User-Agent is added when missing.
+    pub async fn send_request(
+        &self,
+        request: Request,
+        target: Target,
+    ) -> Result<ClientTransaction, EngineError> {
+        self.call(|r| Command::SendRequest(Box::new(request), target, r))
+            .await
+    }
+
+    /// Stops the Engine: posts `SIPEngineWillEnd`, drops every transaction, closes the
+    /// listeners and connections, then posts `SIPEngineDidEnd`. Afterwards every method
+    /// returns [`EngineError::NotRunning`]; a stopped Engine cannot be restarted.
+    pub async fn stop(&self) -> Result<(), EngineError> {
+        let inner = &self.inner;
+        if !inner.running.swap(false, Ordering::AcqRel) {
+            return Err(EngineError::NotRunning);
+        }
+        inner
+            .center
+            .post_notification(Some(&inner.sender), NotificationData::EngineWillEnd);
+        let (tx, rx) = oneshot::channel();
+        let sent = inner.commands.send(Command::Stop(tx)).await;
+        if sent.is_ok() {
+            // The driver posts nothing further; an Err means it already ended.
+            let _ = rx.await;
+        }
+        inner
+            .center
+            .post_notification(Some(&inner.sender), NotificationData::EngineDidEnd);
+        Ok(())
+    }
+}
