@@ -53,6 +53,8 @@ pub mod header;
 pub mod message;
 pub mod notification;
 pub mod param;
+#[cfg(feature = "runtime")]
+pub mod request;
 pub mod sdp;
 pub mod transaction;
 #[cfg(feature = "runtime")]
