@@ -54,6 +54,10 @@ pub mod message;
 pub mod notification;
 pub mod param;
 #[cfg(feature = "runtime")]
+pub mod publication;
+#[cfg(feature = "runtime")]
+pub mod registration;
+#[cfg(feature = "runtime")]
 pub mod request;
 pub mod sdp;
 pub mod transaction;
