@@ -44,6 +44,8 @@
 #![forbid(unsafe_code)]
 
 pub mod body;
+#[cfg(feature = "runtime")]
+mod client_exchange;
 pub mod digest;
 #[cfg(feature = "runtime")]
 pub mod engine;

@@ -54,10 +54,11 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::digest::{AuthTarget, Challenge, ChallengeOutcome, DigestClient};
-use crate::engine::{ClientEvent, Engine};
+use crate::client_exchange::{Outcome, challenges_of, exchange, failure, outcome_of};
+use crate::digest::{AuthTarget, ChallengeOutcome, DigestClient};
+use crate::engine::Engine;
 use crate::header::{Expires, FromHeader, HeaderName, SipETag, TypedHeader};
-use crate::message::{Method, Request, Response};
+use crate::message::{Method, Request};
 use crate::notification::{NotificationCenter, NotificationData, NotificationPayload, Sender};
 use crate::registration::{SharedCredentials, refresh_delay};
 use crate::transaction::Target;
@@ -87,12 +88,6 @@ pub enum PublicationError {
     /// The content type is not of the `type/subtype` form.
     #[error("invalid content type {0:?}")]
     InvalidContentType(String),
-}
-
-struct Outcome {
-    code: u16,
-    reason: String,
-    response: Option<Response>,
 }
 
 #[derive(Debug)]
@@ -484,7 +479,7 @@ impl Inner {
                     Ok(r) => r,
                     Err(reason) => return failure(0, reason),
                 };
-                let response = match self.exchange(request, target).await {
+                let response = match exchange(&self.engine, request, target).await {
                     Ok(r) => r,
                     Err(out) => return out,
                 };
@@ -539,29 +534,6 @@ impl Inner {
                 .await
                 .unwrap_or_else(|_| failure(408, "Request Timeout".to_owned())),
             None => work.await,
-        }
-    }
-
-    async fn exchange(&self, request: Request, target: Target) -> Result<Response, Outcome> {
-        let mut tx = self
-            .engine
-            .send_request(request, target)
-            .await
-            .map_err(|e| failure(0, e.to_string()))?;
-        loop {
-            match tx.events.recv().await {
-                Some(ClientEvent::Response(r)) if r.status().code() >= 200 => return Ok(r),
-                Some(ClientEvent::Response(_)) => {}
-                Some(ClientEvent::Timeout) => {
-                    return Err(failure(408, "Request Timeout".to_owned()));
-                }
-                Some(_) | None => {
-                    return Err(failure(
-                        0,
-                        "transaction ended without a response".to_owned(),
-                    ));
-                }
-            }
         }
     }
 
@@ -635,35 +607,6 @@ impl Inner {
         }
         Ok(request)
     }
-}
-
-fn failure(code: u16, reason: String) -> Outcome {
-    Outcome {
-        code,
-        reason,
-        response: None,
-    }
-}
-
-fn outcome_of(response: Response, code: u16, reason: String) -> Outcome {
-    Outcome {
-        code,
-        reason,
-        response: Some(response),
-    }
-}
-
-fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Challenge> {
-    let name = match target {
-        AuthTarget::Origin => HeaderName::WwwAuthenticate,
-        AuthTarget::Proxy => HeaderName::ProxyAuthenticate,
-    };
-    response
-        .headers()
-        .get_all(&name)
-        .filter_map(|h| Challenge::parse_list(h.value()).ok())
-        .flatten()
-        .collect()
 }
 
 impl NotificationPayload for PublicationNotification {

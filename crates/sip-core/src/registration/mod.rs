@@ -55,10 +55,11 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::digest::{AuthTarget, Challenge, ChallengeOutcome, Credentials, DigestClient};
-use crate::engine::{ClientEvent, Engine};
-use crate::header::{Contact, Expires, FromHeader, Header, HeaderName, MinExpires, TypedHeader};
-use crate::message::{Method, Request, Response};
+use crate::client_exchange::{Outcome, challenges_of, exchange, failure, outcome_of};
+use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
+use crate::engine::Engine;
+use crate::header::{Contact, Expires, FromHeader, HeaderName, MinExpires, TypedHeader};
+use crate::message::{Method, Request};
 use crate::notification::{NotificationCenter, NotificationData, NotificationPayload, Sender};
 use crate::transaction::Target;
 use crate::uri::{SipUri, Uri};
@@ -85,13 +86,6 @@ pub fn refresh_delay(expires: u32) -> Duration {
         secs * 500
     };
     Duration::from_millis(delay_ms.max(500))
-}
-
-/// The result of one REGISTER transaction (with its retries).
-struct Outcome {
-    code: u16,
-    reason: String,
-    response: Option<Response>,
 }
 
 #[derive(Debug)]
@@ -466,7 +460,7 @@ impl Inner {
                     Ok(r) => r,
                     Err(reason) => return failure(0, reason),
                 };
-                let response = match self.exchange(request, target).await {
+                let response = match exchange(&self.engine, request, target).await {
                     Ok(r) => r,
                     Err(out) => return out,
                 };
@@ -518,30 +512,6 @@ impl Inner {
                 .await
                 .unwrap_or_else(|_| failure(408, "Request Timeout".to_owned())),
             None => work.await,
-        }
-    }
-
-    /// Sends one request and waits for its final response.
-    async fn exchange(&self, request: Request, target: Target) -> Result<Response, Outcome> {
-        let mut tx = self
-            .engine
-            .send_request(request, target)
-            .await
-            .map_err(|e| failure(0, e.to_string()))?;
-        loop {
-            match tx.events.recv().await {
-                Some(ClientEvent::Response(r)) if r.status().code() >= 200 => return Ok(r),
-                Some(ClientEvent::Response(_)) => {}
-                Some(ClientEvent::Timeout) => {
-                    return Err(failure(408, "Request Timeout".to_owned()));
-                }
-                Some(_) | None => {
-                    return Err(failure(
-                        0,
-                        "transaction ended without a response".to_owned(),
-                    ));
-                }
-            }
         }
     }
 
@@ -618,35 +588,6 @@ impl Inner {
 
 fn transport_name(target: Target) -> String {
     format!("{:?}", target.transport).to_ascii_uppercase()
-}
-
-fn failure(code: u16, reason: String) -> Outcome {
-    Outcome {
-        code,
-        reason,
-        response: None,
-    }
-}
-
-fn outcome_of(response: Response, code: u16, reason: String) -> Outcome {
-    Outcome {
-        code,
-        reason,
-        response: Some(response),
-    }
-}
-
-fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Challenge> {
-    let name = match target {
-        AuthTarget::Origin => HeaderName::WwwAuthenticate,
-        AuthTarget::Proxy => HeaderName::ProxyAuthenticate,
-    };
-    response
-        .headers()
-        .get_all(&name)
-        .filter_map(|h: &Header| Challenge::parse_list(h.value()).ok())
-        .flatten()
-        .collect()
 }
 
 fn same_contact(a: &Contact, b: &Contact) -> bool {

@@ -1,0 +1,78 @@
+//! What Registration and Publication share: one client transaction through the Engine up to
+//! its final response, the outcome of a request with its retries, and reading digest
+//! challenges from a 401/407.
+
+use crate::digest::{AuthTarget, Challenge};
+use crate::engine::{ClientEvent, Engine};
+use crate::header::HeaderName;
+use crate::message::{Request, Response};
+use crate::transaction::Target;
+
+/// The result of one request with its retries: the final code and reason, and the response
+/// when one arrived (`None` for timeouts and internal errors).
+pub(crate) struct Outcome {
+    pub(crate) code: u16,
+    pub(crate) reason: String,
+    pub(crate) response: Option<Response>,
+}
+
+/// An outcome without a response (code 408 for timeouts, 0 for internal errors).
+pub(crate) fn failure(code: u16, reason: String) -> Outcome {
+    Outcome {
+        code,
+        reason,
+        response: None,
+    }
+}
+
+/// The outcome carried by a final response.
+pub(crate) fn outcome_of(response: Response, code: u16, reason: String) -> Outcome {
+    Outcome {
+        code,
+        reason,
+        response: Some(response),
+    }
+}
+
+/// The challenges of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate); unparseable ones
+/// are skipped.
+pub(crate) fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Challenge> {
+    let name = match target {
+        AuthTarget::Origin => HeaderName::WwwAuthenticate,
+        AuthTarget::Proxy => HeaderName::ProxyAuthenticate,
+    };
+    response
+        .headers()
+        .get_all(&name)
+        .filter_map(|h| Challenge::parse_list(h.value()).ok())
+        .flatten()
+        .collect()
+}
+
+/// Sends `request` to `target` and waits for its final response; a transaction timeout is a
+/// 408 outcome.
+pub(crate) async fn exchange(
+    engine: &Engine,
+    request: Request,
+    target: Target,
+) -> Result<Response, Outcome> {
+    let mut tx = engine
+        .send_request(request, target)
+        .await
+        .map_err(|e| failure(0, e.to_string()))?;
+    loop {
+        match tx.events.recv().await {
+            Some(ClientEvent::Response(r)) if r.status().code() >= 200 => return Ok(r),
+            Some(ClientEvent::Response(_)) => {}
+            Some(ClientEvent::Timeout) => {
+                return Err(failure(408, "Request Timeout".to_owned()));
+            }
+            Some(_) | None => {
+                return Err(failure(
+                    0,
+                    "transaction ended without a response".to_owned(),
+                ));
+            }
+        }
+    }
+}
