@@ -12,7 +12,7 @@ pub(crate) const DEFAULT_FUZZ_SECS: u64 = 20;
 
 /// Crates whose library must build and pass its unit tests without default features, that is
 /// without the tokio `runtime`: the sans-IO cores. Add each new crate with a sans-IO core here.
-pub(crate) const SANS_IO_CRATES: &[&str] = &["sip-core"];
+pub(crate) const SANS_IO_CRATES: &[&str] = &["sip-core", "sip-media", "sip-msrp"];
 
 /// The environment variable through which the torture test finds the RFC 4475 messages.
 const RFC4475_ENV: &str = "SIPSIMPLE_RFC4475_DIR";
