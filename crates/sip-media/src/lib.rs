@@ -1,3 +1,9 @@
 //! # sip-media
 //!
-//! Media for sipsimple-rs: RTP/RTCP, codecs (G.711, G.722, Opus), jitter buffer, audio conference bridge, WAV files, tones (sans-IO), and RTP transports and sound devices (runtime).
+//! Media for sipsimple-rs: RTP/RTCP, codecs (G.711, G.722), jitter buffer, audio conference
+//! bridge, WAV files and tones (sans-IO), and RTP transports and sound devices (`runtime`).
+
+#![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod rtp;
