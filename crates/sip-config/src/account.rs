@@ -184,8 +184,18 @@ impl SettingsObjectType for AccountSettings {
     const TYPE_NAME: &'static str = "Account";
     const KIND: ObjectKind = ObjectKind::Collection(&["Accounts"]);
 
+    /// Account ids are SIP addresses in canonical form: `user@domain`, no `sip:` prefix, the
+    /// domain in lower case.
     fn validate_id(id: &str) -> Result<(), ValueError> {
-        id.parse::<SipAddress>().map(drop)
+        let address = id.parse::<SipAddress>()?;
+        if address.as_str() != id {
+            return Err(ValueError::Invalid {
+                what: "account id",
+                value: id.to_owned(),
+                reason: "not in canonical user@domain form (no sip: prefix, lower-case domain)",
+            });
+        }
+        Ok(())
     }
 }
 
