@@ -6,4 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod jitter;
+pub mod plc;
 pub mod rtp;
