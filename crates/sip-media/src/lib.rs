@@ -6,6 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod dsp;
 pub mod jitter;
+pub mod mixer;
 pub mod plc;
 pub mod rtp;
+pub mod tone;
