@@ -11,4 +11,6 @@ pub mod jitter;
 pub mod mixer;
 pub mod plc;
 pub mod rtp;
+pub mod telephone_event;
 pub mod tone;
+pub mod wave;
