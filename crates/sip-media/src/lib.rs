@@ -9,6 +9,7 @@ pub mod codec;
 pub mod dsp;
 pub mod jitter;
 pub mod mixer;
+pub mod negotiation;
 pub mod plc;
 pub mod rtp;
 pub mod telephone_event;
