@@ -12,6 +12,7 @@ pub mod mixer;
 pub mod negotiation;
 pub mod plc;
 pub mod rtp;
+pub mod stream;
 pub mod telephone_event;
 pub mod tone;
 pub mod wave;
