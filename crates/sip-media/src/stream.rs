@@ -406,8 +406,10 @@ mod tests {
     use crate::dsp::{dominant_frequency, level_dbfs};
     use std::sync::{Arc, Mutex};
 
+    type Sent = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
     #[derive(Clone, Default)]
-    struct Queue(Arc<Mutex<(Vec<Vec<u8>>, Vec<Vec<u8>>)>>);
+    struct Queue(Arc<Mutex<Sent>>);
 
     impl PacketSink for Queue {
         fn send_rtp(&mut self, packet: &[u8]) {
