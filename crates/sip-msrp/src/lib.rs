@@ -56,10 +56,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod composing;
 mod connection;
+pub mod cpim;
 mod error;
 mod message;
 mod relay;
+pub mod sdp;
 mod session;
 pub mod setup;
 mod uri;
