@@ -56,39 +56,7 @@ fn write_state(el: &mut Element, state: ElementState) {
     }
 }
 
-/// Why a notification could not be merged (RFC 4575 §4.6).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ApplyError {
-    /// The notification is not newer than the state held; it is ignored.
-    #[error("conference-info version {received} is not newer than {current}")]
-    Stale {
-        /// Version held.
-        current: u32,
-        /// Version received.
-        received: u32,
-    },
-    /// A partial notification skips versions: one was lost and the subscriber should refresh
-    /// the subscription to get a full document.
-    #[error("partial conference-info version {received} does not follow {current}")]
-    Gap {
-        /// Version held.
-        current: u32,
-        /// Version received.
-        received: u32,
-    },
-    /// The notification is about another conference.
-    #[error("conference-info for {received:?}, not {current:?}")]
-    EntityMismatch {
-        /// Entity held.
-        current: String,
-        /// Entity received.
-        received: String,
-    },
-    /// A partial notification cannot start the state; a full one is needed first.
-    #[error("partial conference-info without a full one before it")]
-    NoFullState,
-}
+pub use crate::document::ApplyError;
 
 /// A `<conference-info>` document.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -1165,12 +1133,11 @@ impl ConferenceInfo {
             return Err(ApplyError::NoFullState);
         }
         if let (Some(current), Some(received)) = (self.version, update.version) {
-            if received <= current {
-                return Err(ApplyError::Stale { current, received });
-            }
-            if update.state == ElementState::Partial && received != current.wrapping_add(1) {
-                return Err(ApplyError::Gap { current, received });
-            }
+            crate::document::check_version(
+                current,
+                received,
+                update.state == ElementState::Partial,
+            )?;
         }
         match update.state {
             ElementState::Full => *self = update.clone(),

@@ -3,7 +3,7 @@
 //! [`DialogInfo`] is the seed's `DialogInfo` (MW-PAY-02), the body of `Account.dialog_state`
 //! publications and of dialog NOTIFYs.
 
-use crate::document::Document;
+use crate::document::{ApplyError, Document, check_version};
 use crate::error::Result;
 use crate::xml::{Attribute, Cx, Element, Take, extend};
 
@@ -56,6 +56,45 @@ pub struct DialogInfo {
 }
 
 impl DialogInfo {
+    /// Applies a NOTIFY received after this one (RFC 4235 §4.1): a full document (with a newer
+    /// version) replaces this one; a partial one must carry the next version and replaces or
+    /// adds the dialogs it lists (by `id`), removing those it reports `terminated`. On error
+    /// `self` is unchanged.
+    pub fn apply(&mut self, update: &DialogInfo) -> Result<(), ApplyError> {
+        if update.entity != self.entity {
+            return Err(ApplyError::EntityMismatch {
+                current: self.entity.clone(),
+                received: update.entity.clone(),
+            });
+        }
+        if self.state != DocumentState::Full {
+            return Err(ApplyError::NoFullState);
+        }
+        check_version(
+            self.version,
+            update.version,
+            update.state == DocumentState::Partial,
+        )?;
+        match update.state {
+            DocumentState::Full => *self = update.clone(),
+            DocumentState::Partial => {
+                for d in &update.dialogs {
+                    let pos = self.dialogs.iter().position(|x| x.id == d.id);
+                    match (d.state.value, pos) {
+                        (DialogStateValue::Terminated, Some(i)) => {
+                            self.dialogs.remove(i);
+                        }
+                        (DialogStateValue::Terminated, None) => {}
+                        (_, Some(i)) => self.dialogs[i] = d.clone(),
+                        (_, None) => self.dialogs.push(d.clone()),
+                    }
+                }
+                self.version = update.version;
+            }
+        }
+        Ok(())
+    }
+
     /// An empty full-state document.
     pub fn new(entity: impl Into<String>, version: u32) -> Self {
         DialogInfo {

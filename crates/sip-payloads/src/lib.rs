@@ -63,6 +63,6 @@ pub mod xcap;
 pub mod xcap_diff;
 pub mod xml;
 
-pub use document::Document;
+pub use document::{ApplyError, Document};
 pub use error::{Limit, PayloadError, Result};
 pub use xml::{Attribute, Element, Limits, Node, Note};

@@ -2,7 +2,7 @@
 //! `WatcherList`s of `SIPAccountGotPresenceWinfo` and `SIPAccountGotDialogWinfo`.
 
 use crate::dialog_info::DocumentState;
-use crate::document::Document;
+use crate::document::{ApplyError, Document, check_version};
 use crate::error::Result;
 use crate::xml::{Attribute, Cx, Element, Take, extend};
 
@@ -23,6 +23,56 @@ pub struct WatcherInfo {
     pub extensions: Vec<Element>,
     /// Unknown attributes.
     pub attributes: Vec<Attribute>,
+}
+
+impl WatcherInfo {
+    /// Applies a NOTIFY received after this one (RFC 3857 §4.4): a full document (with a newer
+    /// version) replaces this one; a partial one must carry the next version, and each watcher
+    /// it lists replaces the one with the same `id` in the same watcher list (or is added),
+    /// except `terminated` watchers, which are removed. On error `self` is unchanged.
+    pub fn apply(&mut self, update: &WatcherInfo) -> Result<(), ApplyError> {
+        if self.state != DocumentState::Full {
+            return Err(ApplyError::NoFullState);
+        }
+        check_version(
+            self.version,
+            update.version,
+            update.state == DocumentState::Partial,
+        )?;
+        if update.state == DocumentState::Full {
+            *self = update.clone();
+            return Ok(());
+        }
+        for list in &update.watcher_lists {
+            let index = match self
+                .watcher_lists
+                .iter()
+                .position(|l| l.resource == list.resource && l.package == list.package)
+            {
+                Some(i) => i,
+                None => {
+                    let mut empty = list.clone();
+                    empty.watchers.clear();
+                    self.watcher_lists.push(empty);
+                    self.watcher_lists.len() - 1
+                }
+            };
+            let target = &mut self.watcher_lists[index].watchers;
+            for w in &list.watchers {
+                let pos = target.iter().position(|x| x.id == w.id);
+                match (w.status, pos) {
+                    (WatcherStatus::Terminated, Some(i)) => {
+                        target.remove(i);
+                    }
+                    (WatcherStatus::Terminated, None) => {}
+                    (_, Some(i)) => target[i] = w.clone(),
+                    (_, None) => target.push(w.clone()),
+                }
+            }
+        }
+        self.version = update.version;
+        Ok(())
+    }
 }
 
 /// A `<watcher-list>`.

@@ -372,3 +372,54 @@ fn conference_info_errors() {
         }
     ));
 }
+
+#[test]
+fn dialog_info_partial_updates_replace_add_and_remove_dialogs() {
+    let mut state = DialogInfo::parse(
+        br#"<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="4" state="full"
+            entity="sip:alice@example.com">
+          <dialog id="a"><state>confirmed</state></dialog>
+          <dialog id="b"><state>early</state></dialog>
+        </dialog-info>"#,
+    )
+    .unwrap();
+    let update = DialogInfo::parse(
+        br#"<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="5" state="partial"
+            entity="sip:alice@example.com">
+          <dialog id="a"><state event="remote-bye">terminated</state></dialog>
+          <dialog id="b"><state>confirmed</state></dialog>
+          <dialog id="c"><state>trying</state></dialog>
+        </dialog-info>"#,
+    )
+    .unwrap();
+    state.apply(&update).unwrap();
+    assert_eq!(state.version, 5);
+    let ids: Vec<_> = state
+        .dialogs
+        .iter()
+        .map(|d| (d.id.as_str(), d.state.value))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("b", DialogStateValue::Confirmed),
+            ("c", DialogStateValue::Trying)
+        ]
+    );
+    assert_eq!(
+        state.apply(&update),
+        Err(sip_payloads::ApplyError::Stale {
+            current: 5,
+            received: 5
+        })
+    );
+    let mut gap = update.clone();
+    gap.version = 9;
+    assert_eq!(
+        state.apply(&gap),
+        Err(sip_payloads::ApplyError::Gap {
+            current: 5,
+            received: 9
+        })
+    );
+}

@@ -191,3 +191,39 @@ fn rfc3858_watcherinfo_example() {
         "watcherinfo: /watcherinfo/watcher-list[1]/watcher[1]/@event: invalid value \"dance\" (expected a watcherinfo event)"
     );
 }
+
+#[test]
+fn watcherinfo_partial_updates_merge_by_watcher_id() {
+    let mut state = WatcherInfo::parse(
+        br#"<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="0" state="full">
+          <watcher-list resource="sip:professor@example.net" package="presence">
+            <watcher status="active" id="w1" event="approved">sip:userA@example.net</watcher>
+            <watcher status="pending" id="w2" event="subscribe">sip:userB@example.org</watcher>
+          </watcher-list></watcherinfo>"#,
+    )
+    .unwrap();
+    let update = WatcherInfo::parse(
+        br#"<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="1" state="partial">
+          <watcher-list resource="sip:professor@example.net" package="presence">
+            <watcher status="terminated" id="w1" event="timeout">sip:userA@example.net</watcher>
+            <watcher status="active" id="w2" event="approved">sip:userB@example.org</watcher>
+            <watcher status="pending" id="w3" event="subscribe">sip:userC@example.org</watcher>
+          </watcher-list></watcherinfo>"#,
+    )
+    .unwrap();
+    state.apply(&update).unwrap();
+    assert_eq!(state.version, 1);
+    let w: Vec<_> = state.watcher_lists[0]
+        .watchers
+        .iter()
+        .map(|w| (w.id.as_str(), w.status))
+        .collect();
+    assert_eq!(
+        w,
+        [
+            ("w2", WatcherStatus::Active),
+            ("w3", WatcherStatus::Pending)
+        ]
+    );
+    assert!(state.apply(&update).is_err());
+}
