@@ -58,7 +58,7 @@ pub struct ComposingIndication {
     pub refresh: Option<u64>,
 }
 
-/// The sender's timers. See the [module documentation](self).
+/// The sender's timers. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct ComposingSender {
     idle_timeout: Duration,
@@ -151,7 +151,7 @@ impl Default for ComposingSender {
     }
 }
 
-/// The receiver's view of the peer. See the [module documentation](self).
+/// The receiver's view of the peer. See the module documentation.
 #[derive(Debug, Clone, Default)]
 pub struct ComposingReceiver {
     state: ComposingState,

@@ -33,6 +33,11 @@ pub enum ConnectionEvent {
         /// The frame.
         message: Box<MsrpMessage>,
     },
+    /// A response for no session on this connection (an answer to `AUTH`, for instance).
+    UnmatchedResponse {
+        /// The frame.
+        message: Box<MsrpMessage>,
+    },
     /// A frame with bad headers was dropped (answered with 400 when possible).
     Malformed {
         /// What was wrong.
@@ -40,7 +45,7 @@ pub enum ConnectionEvent {
     },
 }
 
-/// A connection multiplexing sessions. See the [module documentation](self).
+/// A connection multiplexing sessions. See the module documentation.
 #[derive(Debug)]
 pub struct MsrpConnection {
     decoder: Decoder,
@@ -178,6 +183,11 @@ impl MsrpConnection {
                 });
             }
         }
+    }
+
+    /// Queues a frame that belongs to no session (an `AUTH` request).
+    pub fn send_raw(&mut self, msg: MsrpMessage) {
+        self.control.push_back(msg);
     }
 
     /// Encodes the next frame to write into `out`; `false` when nothing is ready.

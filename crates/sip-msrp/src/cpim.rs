@@ -131,7 +131,7 @@ pub struct CpimSubject {
     pub text: String,
 }
 
-/// A CPIM message. See the [module documentation](self).
+/// A CPIM message. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpimMessage {
     /// `From`.

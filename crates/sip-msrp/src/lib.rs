@@ -62,6 +62,8 @@ pub mod cpim;
 mod error;
 mod message;
 mod relay;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod sdp;
 mod session;
 pub mod setup;

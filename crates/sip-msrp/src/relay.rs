@@ -51,7 +51,7 @@ pub enum RelayAuthStep {
     Ignored,
 }
 
-/// The client side of an AUTH exchange with one relay. See the [module documentation](self).
+/// The client side of an AUTH exchange with one relay. See the module documentation.
 pub struct RelayAuth {
     relay: MsrpUri,
     local: MsrpUri,

@@ -288,7 +288,7 @@ struct Receiving {
 /// How many remembered IDs (transactions answered, messages completed, messages sent).
 const HISTORY: usize = 512;
 
-/// One MSRP session (sans-IO). See the [module documentation](self).
+/// One MSRP session (sans-IO). See the module documentation.
 pub struct MsrpSession {
     config: SessionConfig,
     local: MsrpUri,
