@@ -136,8 +136,11 @@ impl MessageSummary {
                 // Folded continuation of the previous optional header.
                 match out.headers.last_mut() {
                     Some((_, value)) if in_headers => {
-                        value.push(' ');
-                        value.push_str(line.trim());
+                        let more = line.trim();
+                        if !value.is_empty() && !more.is_empty() {
+                            value.push(' ');
+                        }
+                        value.push_str(more);
                         continue;
                     }
                     _ => return Err(line_err(n, "unexpected continuation line")),

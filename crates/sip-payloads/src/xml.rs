@@ -469,6 +469,9 @@ impl Parser<'_> {
                 return Err(self.limit(position, Limit::AttributeSize));
             }
             let key: &str = attr.key.as_ref();
+            if !valid_qname(key) {
+                return Err(self.syntax(position, "invalid attribute name"));
+            }
             let key = key.to_owned();
             let value = attr
                 .normalized_value(XmlVersion::Implicit1_0)
@@ -493,6 +496,9 @@ impl Parser<'_> {
         }
         let qname_ref = start.name();
         let qname: &str = qname_ref.as_ref();
+        if !valid_qname(qname) {
+            return Err(self.syntax(position, "invalid element name"));
+        }
         let qname = qname.to_owned();
         let (prefix, local) = split_qname(&qname);
         let namespace = self.resolve(prefix, position)?;
@@ -532,6 +538,30 @@ fn split_qname(q: &str) -> (&str, &str) {
     match q.split_once(':') {
         Some((p, l)) => (p, l),
         None => ("", q),
+    }
+}
+
+/// An XML NCName (simplified: ASCII letters, digits, `_`, `-`, `.` and any non-ASCII
+/// character that is not a control or space; not starting with a digit, `-` or `.`).
+fn valid_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let ok = |c: char, start: bool| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || (!start && (c.is_ascii_digit() || c == '-' || c == '.'))
+            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+    };
+    ok(first, true) && chars.all(|c| ok(c, false))
+}
+
+/// Checks a qualified name: `local` or `prefix:local`, both NCNames.
+fn valid_qname(q: &str) -> bool {
+    match q.split_once(':') {
+        Some((p, l)) => valid_ncname(p) && valid_ncname(l),
+        None => valid_ncname(q),
     }
 }
 

@@ -130,3 +130,20 @@ fn malformed_bodies_are_clear_errors() {
         assert!(e.contains(want), "{body:?}: {e}");
     }
 }
+
+#[test]
+fn names_that_cannot_be_written_back_are_refused() {
+    // found by fuzzing: an attribute named ":b:attr" and names with NUL characters
+    for body in [
+        &b"<a :b:attr='1'/>"[..],
+        b"<a xmlns\0\0='x'/>",
+        b"<a:/>",
+        b"<1a/>",
+        b"<a b:='1'/>",
+    ] {
+        let e = Element::parse("test", body).unwrap_err();
+        assert!(matches!(e, PayloadError::Syntax { .. }), "{body:?}: {e}");
+    }
+    let ok = Element::parse("test", "<é-x._1 y.z='1'/>".as_bytes()).unwrap();
+    assert_eq!(ok.name, "é-x._1");
+}

@@ -123,6 +123,15 @@ Message-ID: 13784892376@vmail.example.com\r\n";
     );
     assert_eq!(MessageSummary::parse(s.to_string().as_bytes()).unwrap(), s);
 
+    // found by fuzzing: a folded header whose first line has an empty value
+    let folded = b"Messages-Waiting: no\r\n\r\nX-Note:\r\n  folded\r\n  twice\r\n";
+    let s = MessageSummary::parse(folded).unwrap();
+    assert_eq!(
+        s.headers,
+        vec![("X-Note".to_owned(), "folded twice".to_owned())]
+    );
+    assert_eq!(MessageSummary::parse(s.to_string().as_bytes()).unwrap(), s);
+
     let mut built = MessageSummary::default();
     built.summaries.push(Summary::new("Fax-Message", 0, 3));
     assert_eq!(
