@@ -10,8 +10,11 @@ pub mod dsp;
 pub mod jitter;
 pub mod mixer;
 pub mod negotiation;
+pub mod notification;
 pub mod plc;
 pub mod rtp;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod stream;
 pub mod telephone_event;
 pub mod tone;

@@ -50,6 +50,12 @@ pub trait AudioPort: Send + 'static {
         let _ = (now, frame);
     }
 
+    /// Whether the port wants [`put_frame`](Self::put_frame) every tick, with silence when
+    /// nothing is connected to it (an RTP stream keeps sending and its timers running).
+    fn always_clocked(&self) -> bool {
+        false
+    }
+
     /// A pending event of the port, taken once.
     fn poll_event(&mut self) -> Option<PortEvent> {
         None
@@ -455,6 +461,12 @@ impl AudioMixer {
         let mut device_output = device_output;
         for dst in 0..self.sources.len() {
             if self.sources[dst].is_empty() {
+                if let Some(slot) = self.slots[dst].as_mut()
+                    && slot.port.always_clocked()
+                {
+                    slot.port_frame.fill(0);
+                    slot.port.put_frame(now, &slot.port_frame);
+                }
                 continue;
             }
             self.mix.fill(0);

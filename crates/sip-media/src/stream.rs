@@ -376,7 +376,12 @@ impl AudioPort for AudioStream {
         produced || !self.decoded.is_empty()
     }
 
+    fn always_clocked(&self) -> bool {
+        true
+    }
+
     fn put_frame(&mut self, now: Instant, frame: &[i16]) {
+        self.run_timers(now);
         let media_time = self.media_time;
         self.media_time = self.media_time.wrapping_add(self.frame_units);
         if !self.direction.sends() {
