@@ -155,6 +155,10 @@ impl MsrpConnection {
                     self.events.push_back(ConnectionEvent::UnknownSession {
                         message: Box::new(msg),
                     });
+                } else {
+                    self.events.push_back(ConnectionEvent::UnmatchedResponse {
+                        message: Box::new(msg),
+                    });
                 }
             }
         }

@@ -754,8 +754,14 @@ impl MsrpMessage {
         }
     }
 
-    /// A response to `request` from the endpoint `local` (RFC 4975 §7.2): the To-Path is the
-    /// first URI of the request's From-Path, the From-Path is `local`.
+    /// A response to `request` from the endpoint `local`: the To-Path is the request's whole
+    /// From-Path (the way back to the sender), the From-Path is `local`.
+    ///
+    /// On a direct connection the From-Path has one URI, the previous hop, as RFC 4975 §7.2
+    /// asks. Through relays the whole path is kept: a relay that keeps transaction state
+    /// (RFC 4976 §7.3) sends the response to the previous hop anyway, and one that does not,
+    /// such as Kamailio's `msrp` module, forwards responses along their To-Path and drops a
+    /// response whose To-Path has only its own URI.
     pub fn response_to(
         request: &MsrpMessage,
         code: u16,
@@ -769,7 +775,7 @@ impl MsrpMessage {
                 comment: (!comment.is_empty()).then(|| comment.to_owned()),
             },
             headers: Headers {
-                to_path: request.headers.from_path.iter().take(1).cloned().collect(),
+                to_path: request.headers.from_path.clone(),
                 from_path: vec![local.clone()],
                 ..Headers::default()
             },

@@ -197,6 +197,7 @@ impl SessionHandle {
 #[derive(Debug, Clone)]
 pub struct MsrpConnectionHandle {
     cmds: mpsc::Sender<Command>,
+    local_addr: SocketAddr,
 }
 
 impl MsrpConnectionHandle {
@@ -221,6 +222,12 @@ impl MsrpConnectionHandle {
             .await
             .map_err(|_| MsrpError::ConnectionClosed)?;
         rx.await.unwrap_or(Err(MsrpError::ConnectionClosed))
+    }
+
+    /// The local address of the TCP connection. Use it in our MSRP URI when talking to a relay
+    /// that routes to the last hop by the URI's address (Kamailio).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
     }
 
     /// Whether the connection task ended.
@@ -271,6 +278,7 @@ pub async fn connect(
         .await
         .map_err(|e| MsrpError::Io(e.to_string()))?;
     let _ = tcp.set_nodelay(true);
+    let local_addr = tcp.local_addr().map_err(|e| MsrpError::Io(e.to_string()))?;
     let (tx, rx) = mpsc::channel(64);
     match tls {
         None => {
@@ -284,7 +292,10 @@ pub async fn connect(
             tokio::spawn(drive(stream, rx, tx.clone(), None, limits));
         }
     }
-    Ok(MsrpConnectionHandle { cmds: tx })
+    Ok(MsrpConnectionHandle {
+        cmds: tx,
+        local_addr,
+    })
 }
 
 type Registry = Arc<Mutex<HashMap<String, PendingSession>>>;
