@@ -119,7 +119,9 @@ fn telephone_event_type(media: &SdpMediaStream) -> Option<u8> {
 
 fn push_codec(media: &mut SdpMediaStream, codec: Codec, pt: u8) {
     media.formats.push(pt.to_string());
-    media.push_attribute(&RtpMap::new(pt, codec.name(), codec.rtp_clock_rate()));
+    let mut map = RtpMap::new(pt, codec.name(), codec.rtp_clock_rate());
+    map.channels = codec.rtpmap_channels();
+    media.push_attribute(&map);
 }
 
 fn push_telephone_event(media: &mut SdpMediaStream, pt: u8) {
@@ -230,7 +232,8 @@ pub fn negotiate(
         .filter_map(|f| f.parse::<u8>().ok())
         .filter_map(|pt| {
             Codec::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|&c| payload_type_for(answer, c) == Some(pt))
         })
         .find(|&c| {

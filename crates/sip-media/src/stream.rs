@@ -244,7 +244,7 @@ impl AudioStream {
         } else if header.payload_type == self.negotiated.receive_payload_type
             && self.direction.receives()
         {
-            let units = packet.payload().len() as u32;
+            let units = self.codec.payload_duration(packet.payload());
             self.jitter
                 .push(now, header.timestamp, units, packet.payload());
         }
@@ -317,7 +317,8 @@ impl AudioStream {
         if self.dtmf.is_none()
             && let Some(digit) = self.dtmf_queue.pop_front()
         {
-            let duration = (self.config.dtmf_duration.as_millis() as u32) * 8;
+            let duration = (self.config.dtmf_duration.as_millis() as u32)
+                * (self.codec.rtp_clock_rate() / 1000);
             self.dtmf =
                 TelephoneEventSender::new(digit, self.media_time, duration, self.frame_units);
         }

@@ -59,7 +59,7 @@ async fn tone_and_dtmf_through_two_transports_for_each_codec() {
         local_rtp_address: Some(LOCALHOST),
         port_range: (41000, 41998),
     };
-    for codec in ["PCMU", "PCMA", "G722"] {
+    for codec in ["PCMU", "PCMA", "G722", "opus"] {
         let center = NotificationCenter::new();
         let mut dtmf_observer = center.add_observer(Some("RTPAudioTransportGotDTMF"), None);
         let mixer_a = MixerHandle::start(

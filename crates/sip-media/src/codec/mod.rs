@@ -1,4 +1,5 @@
-//! Audio codecs written in Rust: G.711 µ-law and A-law (PCMU, PCMA) and G.722.
+//! Audio codecs: G.711 µ-law and A-law (PCMU, PCMA) and G.722 written in Rust, and Opus
+//! through the `opus` crate (feature `opus`, on by default; links the system libopus).
 //!
 //! [`Codec`] names a codec and its RTP facts; [`Encoder`] and [`Decoder`] are enum-dispatched
 //! (no allocation, no dynamic dispatch on the packet path).
@@ -19,11 +20,18 @@ pub enum Codec {
     Pcma,
     /// G.722 at 64 kbit/s, static payload type 9.
     G722,
+    /// Opus (RFC 7587), mono at 48 kHz, offered as dynamic payload type 111.
+    #[cfg(feature = "opus")]
+    Opus,
 }
 
 impl Codec {
     /// All codecs, in the default preference order.
-    pub const ALL: [Codec; 3] = [Codec::G722, Codec::Pcmu, Codec::Pcma];
+    #[cfg(feature = "opus")]
+    pub const ALL: &'static [Codec] = &[Codec::Opus, Codec::G722, Codec::Pcmu, Codec::Pcma];
+    /// All codecs, in the default preference order.
+    #[cfg(not(feature = "opus"))]
+    pub const ALL: &'static [Codec] = &[Codec::G722, Codec::Pcmu, Codec::Pcma];
 
     /// The encoding name of `a=rtpmap` (`"PCMU"`).
     pub fn name(self) -> &'static str {
@@ -31,28 +39,58 @@ impl Codec {
             Codec::Pcmu => "PCMU",
             Codec::Pcma => "PCMA",
             Codec::G722 => "G722",
+            #[cfg(feature = "opus")]
+            Codec::Opus => "opus",
+        }
+    }
+
+    /// The channel count written in `a=rtpmap` (`Some(2)` for Opus, RFC 7587 §7).
+    pub fn rtpmap_channels(self) -> Option<u16> {
+        match self {
+            #[cfg(feature = "opus")]
+            Codec::Opus => Some(2),
+            _ => None,
         }
     }
 
     /// The codec with this encoding name, compared case-insensitively.
     pub fn from_name(name: &str) -> Option<Codec> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|c| c.name().eq_ignore_ascii_case(name))
     }
 
-    /// The static payload type (RFC 3551).
+    /// The static payload type (RFC 3551), or the dynamic one we offer (Opus: 111).
     pub fn static_payload_type(self) -> u8 {
         match self {
             Codec::Pcmu => 0,
             Codec::Pcma => 8,
             Codec::G722 => 9,
+            #[cfg(feature = "opus")]
+            Codec::Opus => 111,
         }
     }
 
-    /// The RTP clock rate written in `a=rtpmap` (8000 for G.722, RFC 3551 §4.5.2).
+    /// The RTP clock rate written in `a=rtpmap` (8000 for G.722, RFC 3551 §4.5.2; 48000 for
+    /// Opus).
     pub fn rtp_clock_rate(self) -> u32 {
-        8000
+        match self {
+            #[cfg(feature = "opus")]
+            Codec::Opus => 48000,
+            _ => 8000,
+        }
+    }
+
+    /// The duration of a received payload in RTP timestamp units.
+    pub fn payload_duration(self, payload: &[u8]) -> u32 {
+        match self {
+            Codec::Pcmu | Codec::Pcma | Codec::G722 => payload.len() as u32,
+            #[cfg(feature = "opus")]
+            Codec::Opus => opus::packet::get_nb_samples(payload, 48000)
+                .map(|n| n as u32)
+                .unwrap_or(960),
+        }
     }
 
     /// The audio sample rate the codec works at.
@@ -60,14 +98,18 @@ impl Codec {
         match self {
             Codec::Pcmu | Codec::Pcma => 8000,
             Codec::G722 => 16000,
+            #[cfg(feature = "opus")]
+            Codec::Opus => 48000,
         }
     }
 
-    /// Encoded bytes for `samples` audio samples.
+    /// Encoded bytes for `samples` audio samples (for Opus, the largest packet: 1275).
     pub fn encoded_len(self, samples: usize) -> usize {
         match self {
             Codec::Pcmu | Codec::Pcma => samples,
             Codec::G722 => samples / 2,
+            #[cfg(feature = "opus")]
+            Codec::Opus => 1275,
         }
     }
 
@@ -77,6 +119,12 @@ impl Codec {
             Codec::Pcmu => Encoder::Pcmu,
             Codec::Pcma => Encoder::Pcma,
             Codec::G722 => Encoder::G722(Box::default()),
+            #[cfg(feature = "opus")]
+            Codec::Opus => Encoder::Opus(
+                opus::Encoder::new(48000, opus::Channels::Mono, opus::Application::Voip)
+                    .ok()
+                    .map(Box::new),
+            ),
         }
     }
 
@@ -86,6 +134,12 @@ impl Codec {
             Codec::Pcmu => Decoder::Pcmu,
             Codec::Pcma => Decoder::Pcma,
             Codec::G722 => Decoder::G722(Box::default()),
+            #[cfg(feature = "opus")]
+            Codec::Opus => Decoder::Opus(
+                opus::Decoder::new(48000, opus::Channels::Mono)
+                    .ok()
+                    .map(Box::new),
+            ),
         }
     }
 }
@@ -97,7 +151,7 @@ impl std::fmt::Display for Codec {
 }
 
 /// An encoder of one of the [`Codec`]s.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Encoder {
     /// µ-law (stateless).
@@ -106,6 +160,9 @@ pub enum Encoder {
     Pcma,
     /// G.722.
     G722(Box<G722Encoder>),
+    /// Opus (`None` if libopus refused to create it: it then encodes nothing).
+    #[cfg(feature = "opus")]
+    Opus(Option<Box<opus::Encoder>>),
 }
 
 impl Encoder {
@@ -127,12 +184,17 @@ impl Encoder {
                 n
             }
             Encoder::G722(e) => e.encode(pcm, out),
+            #[cfg(feature = "opus")]
+            Encoder::Opus(e) => e
+                .as_mut()
+                .and_then(|e| e.encode(pcm, out).ok())
+                .unwrap_or(0),
         }
     }
 }
 
 /// A decoder of one of the [`Codec`]s.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Decoder {
     /// µ-law (stateless).
@@ -141,6 +203,9 @@ pub enum Decoder {
     Pcma,
     /// G.722.
     G722(Box<G722Decoder>),
+    /// Opus (`None` if libopus refused to create it: it then decodes nothing).
+    #[cfg(feature = "opus")]
+    Opus(Option<Box<opus::Decoder>>),
 }
 
 impl Decoder {
@@ -162,6 +227,11 @@ impl Decoder {
                 n
             }
             Decoder::G722(d) => d.decode(data, out),
+            #[cfg(feature = "opus")]
+            Decoder::Opus(d) => d
+                .as_mut()
+                .and_then(|d| d.decode(data, out, false).ok())
+                .unwrap_or(0),
         }
     }
 }
@@ -250,6 +320,34 @@ mod tests {
         assert_eq!(a[0], (3 << 6) | 58);
         let out = roundtrip(Codec::G722, &zeros);
         assert!(out.iter().all(|s| s.abs() < 64), "{out:?}");
+    }
+
+    #[cfg(feature = "opus")]
+    #[test]
+    fn opus_tone_roundtrip_keeps_frequency_and_level() {
+        use crate::dsp::{dominant_frequency, level_dbfs};
+        let input = sine(440.0, 48000, 8000.0, 48000);
+        let mut enc = Codec::Opus.encoder();
+        let mut dec = Codec::Opus.decoder();
+        let mut output = Vec::new();
+        let mut bytes = [0u8; 1275];
+        let mut pcm = [0i16; 960];
+        for frame in input.chunks(960) {
+            let n = enc.encode(frame, &mut bytes);
+            assert!(n > 0 && n < 400, "{n} bytes");
+            assert_eq!(Codec::Opus.payload_duration(&bytes[..n]), 960);
+            assert_eq!(dec.decode(&bytes[..n], &mut pcm), 960);
+            output.extend_from_slice(&pcm);
+        }
+        let tail = &output[24000..];
+        assert_eq!(
+            dominant_frequency(tail, 48000, &[300.0, 440.0, 600.0]),
+            Some(440.0)
+        );
+        assert!((level_dbfs(tail) - level_dbfs(&input)).abs() < 1.5);
+        // Garbage decodes to nothing rather than failing.
+        assert_eq!(dec.decode(&[0xff; 3], &mut pcm), 0);
+        assert_eq!(Codec::from_name("OPUS"), Some(Codec::Opus));
     }
 
     #[test]
