@@ -237,6 +237,11 @@ impl Element {
     }
 
     /// Writes this element as a document with an XML declaration.
+    ///
+    /// Every namespace is declared once on the root (the root's own as the default namespace,
+    /// the others with the prefixes of [`prefix_for`], or `ns1`, `ns2`… in order of first use);
+    /// element-only content is indented. Names are written as given: a tree built by hand must
+    /// use valid XML names (trees read by [`parse`](Self::parse) always do).
     pub fn to_xml(&self) -> String {
         let mut out = String::with_capacity(256);
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
