@@ -50,7 +50,7 @@ fn bridge_calls(c: &mut Criterion) {
 
 fn codecs(c: &mut Criterion) {
     let mut group = c.benchmark_group("codec_20ms");
-    for codec in [Codec::Pcmu, Codec::Pcma, Codec::G722] {
+    for &codec in Codec::ALL {
         let samples = (codec.sample_rate() / 50) as usize;
         let pcm: Vec<i16> = (0..samples)
             .map(|n| ((n as f64 * 0.2).sin() * 9000.0) as i16)

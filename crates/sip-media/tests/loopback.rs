@@ -175,8 +175,13 @@ async fn tone_and_dtmf_through_two_transports_for_each_codec() {
             Some(b.transport().local_rtp_port())
         );
 
+        let stats = b.statistics().unwrap();
+        assert!(stats.packets_received >= 50, "{codec}: {stats:?}");
+        assert_eq!(stats.packets_lost, 0, "{codec}: {stats:?}");
+        assert!(a.statistics().unwrap().packets_sent >= 50);
         a.stop();
         b.stop();
+        assert_eq!(a.statistics(), None);
         assert!(!a.is_active() && a.is_started());
         assert_eq!(mixer_a.lock().used_slot_count(), 2, "the player remains");
         mixer_a.stop();

@@ -509,6 +509,15 @@ impl AudioTransport {
     pub fn direction(&self) -> Direction {
         self.direction
     }
+
+    /// RTP/RTCP statistics (loss, jitter, round-trip time) while running.
+    pub fn statistics(&self) -> Option<crate::rtp::RtpStatistics> {
+        let slot = self.slot?;
+        let mut mixer = self.mixer.lock();
+        mixer
+            .port_mut::<AudioStream>(slot)
+            .map(|stream| stream.statistics())
+    }
 }
 
 impl Drop for AudioTransport {
