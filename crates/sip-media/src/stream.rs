@@ -510,6 +510,30 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Arbitrary datagrams as RTP and RTCP never panic the stream, and playout continues.
+        #[test]
+        fn hostile_datagrams_never_panic(packets in proptest::collection::vec(
+            proptest::collection::vec(proptest::num::u8::ANY, 0..300), 1..20)) {
+            let (mut a, _qa, _b, _qb, t0) = pair(Codec::G722, AudioStreamConfig::default());
+            let mut out = [0i16; 320];
+            for (i, data) in packets.iter().enumerate() {
+                let now = t0 + Duration::from_millis(20 * i as u64);
+                let mut rtp = data.clone();
+                if rtp.len() >= 12 {
+                    rtp[0] = 0x80;
+                    // Half as G.722 (decoded), half as telephone-event.
+                    rtp[1] = (rtp[1] & 0x80) | if i % 2 == 0 { 9 } else { 101 };
+                }
+                let _ = a.handle_rtp(now, &rtp);
+                let _ = a.handle_rtcp(now, data);
+                a.get_frame(now, &mut out);
+                a.put_frame(now, &out.clone());
+            }
+        }
+    }
+
     #[test]
     fn dtmf_is_sent_instead_of_audio_and_reported_once() {
         let (mut a, qa, mut b, _qb, t0) = pair(Codec::Pcmu, AudioStreamConfig::default());

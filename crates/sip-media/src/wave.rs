@@ -529,6 +529,30 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Hostile files: any bytes after a RIFF/WAVE header either fail to open with an
+        /// error or play to the end without panicking.
+        #[test]
+        fn arbitrary_files_never_panic(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+                                       tag in 0u16..8, bits in proptest::sample::select(vec![8u16, 16, 24])) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("fuzz.wav");
+            let mut data = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+            data.extend_from_slice(&tag.to_le_bytes());
+            data.extend_from_slice(&[1, 0, 0x40, 0x1f, 0, 0, 0x80, 0x3e, 0, 0, 2, 0]);
+            data.extend_from_slice(&bits.to_le_bytes());
+            data.extend_from_slice(b"data");
+            data.extend_from_slice(&tail);
+            std::fs::write(&path, &data).unwrap();
+            if let Ok(mut file) = WaveFile::open(&path) {
+                let _ = play_all(&mut file);
+            }
+            std::fs::write(&path, &tail).unwrap();
+            proptest::prop_assert!(WaveFile::open(&path).is_err() || tail.starts_with(b"RIFF"));
+        }
+    }
+
     #[test]
     fn records_what_the_mixer_connects() {
         let dir = tempfile::tempdir().unwrap();
