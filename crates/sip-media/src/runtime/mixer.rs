@@ -17,7 +17,9 @@ struct Shared {
     core: Mutex<AudioMixer>,
     center: Option<NotificationCenter>,
     senders: Mutex<HashMap<usize, Sender>>,
-    device_name: Option<String>,
+    device_name: Mutex<Option<String>>,
+    /// A device waiting to replace the current one at the next tick.
+    next_device: Mutex<Option<Box<dyn AudioDevice>>>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -30,7 +32,7 @@ pub struct MixerHandle {
 impl std::fmt::Debug for MixerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MixerHandle")
-            .field("device", &self.shared.device_name)
+            .field("device", &*lock(&self.shared.device_name))
             .finish()
     }
 }
@@ -53,7 +55,8 @@ impl MixerHandle {
             core: Mutex::new(mixer),
             center,
             senders: Mutex::new(HashMap::new()),
-            device_name: device.name().map(str::to_owned),
+            device_name: Mutex::new(device.name().map(str::to_owned)),
+            next_device: Mutex::new(None),
             task: Mutex::new(None),
         });
         let weak = Arc::downgrade(&shared);
@@ -67,6 +70,9 @@ impl MixerHandle {
             loop {
                 let tick = clock.tick().await;
                 let Some(shared) = weak.upgrade() else { break };
+                if let Some(next) = lock(&shared.next_device).take() {
+                    device = next;
+                }
                 let captured = device.read_frame(&mut input);
                 {
                     let mut core = lock(&shared.core);
@@ -108,8 +114,15 @@ impl MixerHandle {
     }
 
     /// The sound device's name (`None` for the null device).
-    pub fn device_name(&self) -> Option<&str> {
-        self.shared.device_name.as_deref()
+    pub fn device_name(&self) -> Option<String> {
+        lock(&self.shared.device_name).clone()
+    }
+
+    /// Switches the sound devices (slot 0) from the next tick on; the old device is dropped
+    /// (closed) by the clock task.
+    pub fn set_sound_devices(&self, device: Box<dyn AudioDevice>) {
+        *lock(&self.shared.device_name) = device.name().map(str::to_owned);
+        *lock(&self.shared.next_device) = Some(device);
     }
 
     /// The notification center events are posted to.
@@ -141,5 +154,77 @@ impl MixerHandle {
         if let Some(task) = lock(&self.shared.task).take() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::NullAudioDevice;
+    use crate::tone::ToneGenerator;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A device that captures a constant and counts the frames it plays.
+    struct Counting {
+        played: Arc<AtomicUsize>,
+        loud: Arc<AtomicUsize>,
+    }
+
+    impl AudioDevice for Counting {
+        fn name(&self) -> Option<&str> {
+            Some("counting")
+        }
+        fn read_frame(&mut self, out: &mut [i16]) -> bool {
+            out.fill(1000);
+            true
+        }
+        fn write_frame(&mut self, frame: &[i16]) {
+            self.played.fetch_add(1, Ordering::Relaxed);
+            if frame.iter().any(|&s| s != 0) {
+                self.loud.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn clock_ticks_devices_switch_and_port_events_are_posted() {
+        let center = NotificationCenter::new();
+        let mut observer = center.add_observer(Some("ToneGeneratorDidFinishPlaying"), None);
+        let handle = MixerHandle::start(
+            AudioMixer::new(8000, 8).unwrap(),
+            Box::new(NullAudioDevice),
+            Some(center.clone()),
+        );
+        assert_eq!(handle.device_name(), None);
+        let sender = center.new_sender("ToneGenerator");
+        let tones = handle
+            .add_port(Box::new(ToneGenerator::new(8000)), Some(sender.clone()))
+            .unwrap();
+        {
+            let mut mixer = handle.lock();
+            mixer.connect_slots(tones, 0).unwrap();
+            mixer.connect_slots(0, 0).unwrap();
+            mixer
+                .port_mut::<ToneGenerator>(tones)
+                .unwrap()
+                .play_tones(&[(440, 0, 100)])
+                .unwrap();
+        }
+        let played = Arc::new(AtomicUsize::new(0));
+        let loud = Arc::new(AtomicUsize::new(0));
+        handle.set_sound_devices(Box::new(Counting {
+            played: played.clone(),
+            loud: loud.clone(),
+        }));
+        assert_eq!(handle.device_name().as_deref(), Some("counting"));
+        // One second of virtual time: 50 ticks of 20 ms.
+        tokio::time::sleep(Duration::from_millis(1010)).await;
+        let n = played.load(Ordering::Relaxed);
+        assert!((49..=52).contains(&n), "{n} frames");
+        // The capture (slot 0 to itself) makes every frame non-silent.
+        assert_eq!(loud.load(Ordering::Relaxed), n);
+        let note = observer.try_recv().expect("ToneGeneratorDidFinishPlaying");
+        assert_eq!(note.sender().map(|s| s.id()), Some(sender.id()));
+        handle.stop();
     }
 }
