@@ -196,7 +196,7 @@ async fn tone_and_dtmf_echoed_by_sipp() {
             m.connect_slots(slot, recorder).unwrap();
         }
         audio.send_dtmf('9').unwrap();
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         mixer
             .lock()
             .port_mut::<RecordingWaveFile>(recorder)

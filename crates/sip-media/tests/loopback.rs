@@ -1,6 +1,6 @@
 //! End to end on loopback: two AudioTransports, each in its own clocked mixer (16 kHz and
 //! 8 kHz), a 440 Hz WAV played into one and recorded from the other, for each codec; DTMF the
-//! other way; symmetric RTP latching. Real (short) time: 1.2 s per codec.
+//! other way; symmetric RTP latching. Real (short) time: 1.5 s per codec.
 
 #![cfg(feature = "runtime")]
 
@@ -132,7 +132,7 @@ async fn tone_and_dtmf_through_two_transports_for_each_codec() {
             .unwrap();
         b.send_dtmf('7').unwrap();
 
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
 
         mixer_b
             .lock()
