@@ -8,23 +8,20 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use sip_config::addressbook::ContactUriSettings;
 use sip_config::datatypes::{ContactPolicy, Password};
+use sip_config::setting::SettingNode;
 use sip_config::{
-    AccountSettings, ConfigurationManager, ContactSettings, FileStorage, Group, MemoryStorage,
-    SettingsObject, Storage,
+    AccountSettings, ConfigurationManager, ContactSettings, FileStorage, Group, SettingsObject,
+    Storage, Value,
 };
 
 const ACCOUNTS: usize = 100;
 const CONTACTS: usize = 10_000;
 
-/// Builds the configuration through the typed API and returns the tree.
+/// Builds the configuration from typed objects, encoded as a save would store them.
 fn build_tree() -> Group {
-    let storage = MemoryStorage::new();
-    let manager = ConfigurationManager::new();
-    manager.start(&storage).unwrap();
+    let mut accounts = Group::new();
     for i in 0..ACCOUNTS {
-        let mut a =
-            SettingsObject::<AccountSettings>::create(&manager, &format!("user{i}@example.com"))
-                .unwrap();
+        let mut a = AccountSettings::default();
         a.enabled = true;
         a.display_name = Some(format!("User {i}"));
         a.auth.password = Password::new(format!("password-{i}"));
@@ -32,11 +29,12 @@ fn build_tree() -> Group {
         a.sip.register_interval = std::time::Duration::from_secs(600);
         a.nat_traversal.stun_server_list = Some(vec!["stun.example.com".parse().unwrap()]);
         a.presence.enabled = true;
-        a.save().unwrap();
+        let v = a.encode(&AccountSettings::default()).unwrap();
+        accounts.insert(format!("user{i}@example.com"), v);
     }
+    let mut contacts = Group::new();
     for i in 0..CONTACTS {
-        let mut c = SettingsObject::<ContactSettings>::create(&manager, &format!("contact-{i:05}"))
-            .unwrap();
+        let mut c = ContactSettings::default();
         c.name = format!("Contact number {i}");
         let mut uri = ContactUriSettings::default();
         uri.uri = format!("sip:contact{i}@example.com");
@@ -47,9 +45,15 @@ fn build_tree() -> Group {
         c.uris.insert("u2", uri).unwrap();
         c.presence.policy = ContactPolicy::Allow;
         c.presence.subscribe = true;
-        c.save().unwrap();
+        let v = c.encode(&ContactSettings::default()).unwrap();
+        contacts.insert(format!("contact-{i:05}"), v);
     }
-    storage.configuration_backend().load().unwrap()
+    let mut addressbook = Group::new();
+    addressbook.insert("Contacts".into(), Value::Group(contacts));
+    let mut root = Group::new();
+    root.insert("Accounts".into(), Value::Group(accounts));
+    root.insert("Addressbook".into(), Value::Group(addressbook));
+    root
 }
 
 fn bench(c: &mut Criterion) {

@@ -96,10 +96,12 @@ pub enum StorageError {
     },
     /// The configuration file holds a value of a kind the configuration tree has no place for
     /// (a float or a date).
-    #[error("{}: key {key}: unsupported {kind} value", path.display())]
+    #[error("{}:{line}: key {key}: unsupported {kind} value", path.display())]
     UnsupportedValue {
         /// The file.
         path: PathBuf,
+        /// 1-based line of the value.
+        line: usize,
         /// The key path, `/`-separated.
         key: String,
         /// The TOML kind found.

@@ -3,7 +3,11 @@
 //! Groups are tables, strings/integers/booleans are themselves, lists are arrays. Floats and
 //! dates have no place in the tree and are rejected with the key that holds them.
 
+use std::fmt::Write as _;
 use std::path::Path;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::error::StorageError;
 use crate::value::{Group, Value};
@@ -18,7 +22,7 @@ pub(crate) const HEADER: &str = "\
 
 /// Parses a configuration file's text. Errors name `path`, the line and column, and the reason.
 pub fn from_toml(text: &str, path: &Path) -> Result<Group, StorageError> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
+    let table = DeTable::parse(text).map_err(|e| {
         let (line, column) = match e.span() {
             Some(span) => line_column(text, span.start),
             None => (0, 0),
@@ -31,7 +35,7 @@ pub fn from_toml(text: &str, path: &Path) -> Result<Group, StorageError> {
         }
     })?;
     let mut key = Vec::new();
-    convert_table(table, path, &mut key)
+    Converter { text, path }.table(table.into_inner(), &mut key)
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -49,75 +53,210 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn convert_table(
-    table: toml::Table,
-    path: &Path,
-    key: &mut Vec<String>,
-) -> Result<Group, StorageError> {
-    let mut group = Group::new();
-    for (k, v) in table {
-        key.push(k);
-        let value = convert_value(v, path, key)?;
-        let k = key.pop().expect("pushed above");
-        group.insert(k, value);
-    }
-    Ok(group)
+struct Converter<'a> {
+    text: &'a str,
+    path: &'a Path,
 }
 
-fn convert_value(
-    value: toml::Value,
-    path: &Path,
-    key: &mut Vec<String>,
-) -> Result<Value, StorageError> {
-    let unsupported = |kind, key: &[String]| StorageError::UnsupportedValue {
-        path: path.to_owned(),
-        key: key.join("/"),
-        kind,
-    };
-    Ok(match value {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::Integer(i),
-        toml::Value::Boolean(b) => Value::Boolean(b),
-        toml::Value::Float(_) => return Err(unsupported("float", key)),
-        toml::Value::Datetime(_) => return Err(unsupported("date-time", key)),
-        toml::Value::Array(items) => {
-            let mut list = Vec::with_capacity(items.len());
-            for (i, item) in items.into_iter().enumerate() {
-                key.push(i.to_string());
-                list.push(convert_value(item, path, key)?);
-                key.pop();
-            }
-            Value::List(list)
+impl Converter<'_> {
+    fn table(&self, table: DeTable<'_>, key: &mut Vec<String>) -> Result<Group, StorageError> {
+        let mut group = Group::new();
+        for (k, v) in table {
+            key.push(k.into_inner().into_owned());
+            let value = self.value(v, key)?;
+            let k = key.pop().expect("pushed above");
+            group.insert(k, value);
         }
-        toml::Value::Table(t) => Value::Group(convert_table(t, path, key)?),
-    })
+        Ok(group)
+    }
+
+    fn value(
+        &self,
+        value: Spanned<DeValue<'_>>,
+        key: &mut Vec<String>,
+    ) -> Result<Value, StorageError> {
+        let span = value.span();
+        let unsupported = |kind, key: &[String]| {
+            let (line, _) = line_column(self.text, span.start);
+            StorageError::UnsupportedValue {
+                path: self.path.to_owned(),
+                line,
+                key: key.join("/"),
+                kind,
+            }
+        };
+        Ok(match value.into_inner() {
+            DeValue::String(s) => Value::String(s.into_owned()),
+            DeValue::Integer(i) => Value::Integer(
+                i64::from_str_radix(i.as_str(), i.radix())
+                    .map_err(|_| unsupported("out-of-range integer", key))?,
+            ),
+            DeValue::Boolean(b) => Value::Boolean(b),
+            DeValue::Float(_) => return Err(unsupported("float", key)),
+            DeValue::Datetime(_) => return Err(unsupported("date-time", key)),
+            DeValue::Array(items) => {
+                let mut list = Vec::new();
+                for (i, item) in items.into_iter().enumerate() {
+                    key.push(i.to_string());
+                    list.push(self.value(item, key)?);
+                    key.pop();
+                }
+                Value::List(list)
+            }
+            DeValue::Table(t) => Value::Group(self.table(t, key)?),
+        })
+    }
 }
 
 /// Renders a tree as a configuration file's text (with a header comment).
+///
+/// Small groups are written inline (`presence = { policy = "allow", subscribe = true }`);
+/// the others get a `[dotted.path]` header. Lists are inline arrays. Strings are TOML basic
+/// strings.
 pub fn to_toml(data: &Group) -> Result<String, StorageError> {
-    let table = to_table(data);
-    let body = toml::to_string(&table).map_err(|e| StorageError::Serialize(e.to_string()))?;
-    let mut out = String::with_capacity(HEADER.len() + body.len());
+    let mut out = String::with_capacity(HEADER.len() + 64 * data.len());
     out.push_str(HEADER);
-    out.push_str(&body);
+    let mut header = String::new();
+    write_group(&mut out, &mut header, data);
     Ok(out)
 }
 
-fn to_table(group: &Group) -> toml::Table {
-    group
-        .iter()
-        .map(|(k, v)| (k.clone(), to_value(v)))
-        .collect()
+/// Groups whose inline form fits in this many bytes are written inline (`presence = { … }`).
+const INLINE_LIMIT: usize = 100;
+
+fn write_group(out: &mut String, header: &mut String, group: &Group) {
+    for (k, v) in group {
+        let inline = match v {
+            Value::Group(g) => !g.is_empty() && inline_len(v, INLINE_LIMIT).is_some(),
+            _ => true,
+        };
+        if inline {
+            write_key(out, k);
+            out.push_str(" = ");
+            write_value(out, v);
+            out.push('\n');
+        }
+    }
+    for (k, v) in group {
+        let Value::Group(child) = v else { continue };
+        if !child.is_empty() && inline_len(v, INLINE_LIMIT).is_some() {
+            continue;
+        }
+        let len = header.len();
+        if !header.is_empty() {
+            header.push('.');
+        }
+        write_key(header, k);
+        let has_lines = child.is_empty()
+            || child.values().any(|v| match v {
+                Value::Group(g) => !g.is_empty() && inline_len(v, INLINE_LIMIT).is_some(),
+                _ => true,
+            });
+        if has_lines {
+            out.push_str("\n[");
+            out.push_str(header);
+            out.push_str("]\n");
+        }
+        write_group(out, header, child);
+        header.truncate(len);
+    }
 }
 
-fn to_value(value: &Value) -> toml::Value {
+/// An upper estimate of the inline length of `value`, or `None` past `budget`.
+fn inline_len(value: &Value, budget: usize) -> Option<usize> {
+    let len = match value {
+        Value::String(s) => s.len() + 2,
+        Value::Secret(s) => s.expose().len() + 2,
+        Value::Integer(_) => 20,
+        Value::Boolean(_) => 5,
+        Value::List(items) => {
+            let mut n = 2;
+            for item in items {
+                n += 2 + inline_len(item, budget.checked_sub(n)?)?;
+            }
+            n
+        }
+        Value::Group(g) => {
+            let mut n = 4;
+            for (k, v) in g {
+                n += k.len() + 7 + inline_len(v, budget.checked_sub(n)?)?;
+            }
+            n
+        }
+    };
+    (len <= budget).then_some(len)
+}
+
+fn write_key(out: &mut String, key: &str) {
+    if !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        out.push_str(key);
+    } else {
+        write_string(out, key);
+    }
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    if s.chars().all(|c| !c.is_control() && c != '"' && c != '\\') {
+        out.push_str(s);
+    } else {
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
+}
+
+fn write_value(out: &mut String, value: &Value) {
     match value {
-        Value::String(s) => toml::Value::String(s.clone()),
-        Value::Secret(s) => toml::Value::String(s.expose().to_owned()),
-        Value::Integer(i) => toml::Value::Integer(*i),
-        Value::Boolean(b) => toml::Value::Boolean(*b),
-        Value::List(l) => toml::Value::Array(l.iter().map(to_value).collect()),
-        Value::Group(g) => toml::Value::Table(to_table(g)),
+        Value::String(s) => write_string(out, s),
+        Value::Secret(s) => write_string(out, s.expose()),
+        Value::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Group(g) => {
+            if g.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push_str("{ ");
+            for (i, (k, v)) in g.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_key(out, k);
+                out.push_str(" = ");
+                write_value(out, v);
+            }
+            out.push_str(" }");
+        }
     }
 }
 
@@ -157,6 +296,35 @@ mod tests {
         assert_eq!(a["n"], Value::Integer(-5));
         assert_eq!(a["empty"], Value::Group(Group::new()));
         assert_eq!(back["SIPSimpleSettings"], Value::Group(Group::new()));
+    }
+
+    #[test]
+    fn tricky_strings_keys_and_lists_round_trip() {
+        let mut inner = Group::new();
+        inner.insert(
+            "a b".into(),
+            Value::String("tab\tquote\" back\\ nl\n cr\r bell\u{7} del\u{7f} é 😀".into()),
+        );
+        inner.insert("".into(), Value::String(String::new()));
+        inner.insert("dotted.key".into(), Value::Integer(i64::MIN));
+        let mut g = Group::new();
+        g.insert("x".into(), Value::Integer(1));
+        inner.insert(
+            "groups".into(),
+            Value::List(vec![
+                Value::Group(g),
+                Value::Group(Group::new()),
+                Value::List(vec![]),
+            ]),
+        );
+        let mut deeper = Group::new();
+        deeper.insert("only-groups".into(), Value::Group(inner.clone()));
+        let mut root = Group::new();
+        root.insert("\"quoted\"".into(), Value::Group(inner));
+        root.insert("nest".into(), Value::Group(deeper));
+        root.insert("n".into(), Value::Integer(i64::MAX));
+        let text = to_toml(&root).unwrap();
+        assert_eq!(from_toml(&text, Path::new("t")).unwrap(), root, "{text}");
     }
 
     #[test]
