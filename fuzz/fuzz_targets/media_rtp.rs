@@ -1,13 +1,16 @@
-//! Fuzzes sip-media's RTP and RTCP readers and the RTP session fed with arbitrary datagrams.
-//! Nothing may panic; a parsed RTP packet's header written back must parse to the same header
-//! and payload; a parsed compound RTCP packet written back must parse to the same packets.
+//! Fuzzes sip-media's RTP and RTCP readers and the RTP session fed with arbitrary datagrams,
+//! plus the jitter buffer and the telephone-event reader on the parsed payloads. Nothing may
+//! panic; a parsed RTP packet's header written back must parse to the same header and
+//! payload; a parsed compound RTCP packet written back must parse to the same packets.
 
 #![no_main]
 
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
+use sip_media::jitter::{JitterBuffer, JitterBufferConfig};
 use sip_media::rtp::{RtcpPacket, RtpHeader, RtpPacket, RtpSession, RtpSessionConfig};
+use sip_media::telephone_event::{TelephoneEvent, TelephoneEventReceiver};
 
 fuzz_target!(|data: &[u8]| {
     let t0 = Instant::now();
@@ -20,6 +23,17 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again.header(), header);
         assert_eq!(again.payload(), packet.payload());
         session.handle_rtp(t0, &packet);
+        // The payload as audio (jitter buffer) and as a telephone-event.
+        let mut jitter = JitterBuffer::new(JitterBufferConfig::default());
+        for (i, chunk) in packet.payload().chunks(8).enumerate() {
+            let ts = header.timestamp.wrapping_add(u32::from(chunk[0]) * 160);
+            jitter.push(t0 + Duration::from_millis(i as u64 * 7), ts, 160, chunk);
+            let _ = jitter.pop(t0 + Duration::from_millis(i as u64 * 20));
+        }
+        if let Some(event) = TelephoneEvent::parse(packet.payload()) {
+            assert_eq!(TelephoneEvent::parse(&event.to_bytes()), Some(event));
+        }
+        let _ = TelephoneEventReceiver::new().handle(header.timestamp, packet.payload());
     }
     if let Ok(packets) = RtcpPacket::parse_compound(data) {
         let mut out = Vec::new();
