@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::error::StorageError;
 use crate::value::Group;
 
+mod fast_toml;
 mod file;
 mod memory;
 mod toml_codec;

@@ -21,7 +21,18 @@ pub(crate) const HEADER: &str = "\
 ";
 
 /// Parses a configuration file's text. Errors name `path`, the line and column, and the reason.
+///
+/// Files in the form this crate writes are read by a fast reader; anything else by the `toml`
+/// crate's parser.
 pub fn from_toml(text: &str, path: &Path) -> Result<Group, StorageError> {
+    if let Some(group) = super::fast_toml::parse(text) {
+        return Ok(group);
+    }
+    from_toml_full(text, path)
+}
+
+/// [`from_toml`] through the `toml` crate only.
+pub(crate) fn from_toml_full(text: &str, path: &Path) -> Result<Group, StorageError> {
     let table = DeTable::parse(text).map_err(|e| {
         let (line, column) = match e.span() {
             Some(span) => line_column(text, span.start),
