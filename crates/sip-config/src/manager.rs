@@ -88,6 +88,17 @@ impl ConfigurationManager {
             .ok_or_else(|| ConfigError::ObjectNotFound(key_display(key)))
     }
 
+    /// Runs `f` on the value under `key` (without copying it).
+    pub(crate) fn with_value<R>(
+        &self,
+        key: &[String],
+        f: impl FnOnce(Option<&Value>) -> R,
+    ) -> Result<R, ConfigError> {
+        let state = self.started()?;
+        check_key(key)?;
+        Ok(f(get_at(&state.data, key)))
+    }
+
     /// The names directly under `key` (empty when nothing is there).
     pub fn get_names<S: AsRef<str>>(&self, key: &[S]) -> Result<Vec<String>, ConfigError> {
         let state = self.started()?;

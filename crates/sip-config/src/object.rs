@@ -164,10 +164,11 @@ impl<T: SettingsObjectType> SettingsObject<T> {
         id: Option<String>,
         default_if_missing: bool,
     ) -> Result<Self, ConfigError> {
-        let (state, settings) = match manager.get(&key) {
-            Ok(v) => (State::Active, decode_object::<T>(&v, &key)?),
-            Err(ConfigError::ObjectNotFound(_)) if default_if_missing => (State::New, T::default()),
-            Err(e) => return Err(e),
+        let decoded = manager.with_value(&key, |v| v.map(|v| decode_object::<T>(v, &key)))?;
+        let (state, settings) = match decoded {
+            Some(settings) => (State::Active, settings?),
+            None if default_if_missing => (State::New, T::default()),
+            None => return Err(ConfigError::ObjectNotFound(key_display(&key))),
         };
         Ok(SettingsObject {
             manager: manager.clone(),
