@@ -62,6 +62,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("pidf_100_parse", |b| {
         b.iter(|| Presence::parse(black_box(pidf.as_bytes())).unwrap())
     });
+    g.bench_function("pidf_100_tree_only", |b| {
+        b.iter(|| sip_payloads::Element::parse("pidf", black_box(pidf.as_bytes())).unwrap())
+    });
     let parsed = Presence::parse(pidf.as_bytes()).unwrap();
     g.bench_function("pidf_100_serialize", |b| {
         b.iter(|| black_box(&parsed).to_xml())

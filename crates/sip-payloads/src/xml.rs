@@ -426,7 +426,13 @@ impl Parser<'_> {
 
     fn close(&mut self, el: Element, root: &mut Option<Element>) {
         match self.stack.last_mut() {
-            Some((parent, _)) => parent.children.push(Node::Element(el)),
+            Some((parent, _)) => {
+                // The parent has element content now: indentation before this child goes.
+                if matches!(parent.children.last(), Some(Node::Text(t)) if t.trim().is_empty()) {
+                    parent.children.pop();
+                }
+                parent.children.push(Node::Element(el));
+            }
             None => *root = Some(el),
         }
     }

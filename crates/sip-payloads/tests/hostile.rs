@@ -147,3 +147,17 @@ fn names_that_cannot_be_written_back_are_refused() {
     let ok = Element::parse("test", "<é-x._1 y.z='1'/>".as_bytes()).unwrap();
     assert_eq!(ok.name, "é-x._1");
 }
+
+#[test]
+fn whitespace_next_to_references_is_kept_in_mixed_content() {
+    let el = Element::parse("test", b"<a>\n  <b/> &amp; <c/>\n</a>").unwrap();
+    let texts: Vec<_> = el
+        .children
+        .iter()
+        .filter_map(|c| match c {
+            sip_payloads::Node::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, [" & "]);
+}
