@@ -427,3 +427,52 @@ fn element_tree_keeps_text_and_cdata() {
     let el = Element::parse("test", b"<a><b>x &amp; <![CDATA[<y>]]> &#65;</b></a>").unwrap();
     assert_eq!(el.child("", "b").unwrap().text(), "x & <y> A");
 }
+
+#[test]
+fn rfc4479_data_model_example() {
+    let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf"
+    xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model"
+    xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid"
+    xmlns:c="urn:ietf:params:xml:ns:pidf:cipid"
+    entity="pres:someone@example.com">
+  <tuple id="sg89ae">
+    <status>
+      <basic>open</basic>
+    </status>
+    <dm:deviceID>mac:8asd7d7d70</dm:deviceID>
+    <contact>sip:someone@example.com</contact>
+    <timestamp>2005-02-22T20:07:07Z</timestamp>
+  </tuple>
+  <dm:person id="p1">
+    <rpid:activities>
+      <rpid:on-the-phone/>
+    </rpid:activities>
+    <c:homepage>http://www.example.com/~someone</c:homepage>
+    <dm:timestamp>2005-02-22T20:07:07Z</dm:timestamp>
+  </dm:person>
+  <dm:device id="pc122">
+    <rpid:user-input>idle</rpid:user-input>
+    <dm:deviceID>mac:8asd7d7d70</dm:deviceID>
+    <dm:timestamp>2005-02-22T20:07:07Z</dm:timestamp>
+  </dm:device>
+</presence>"#;
+    let p = Presence::parse(body).unwrap();
+    // the tuple and the device are linked by the device ID
+    assert_eq!(p.tuples[0].device_ids, vec!["mac:8asd7d7d70"]);
+    assert_eq!(p.devices[0].device_id.as_deref(), Some("mac:8asd7d7d70"));
+    assert!(!p.devices[0].user_input.as_ref().unwrap().active);
+    assert_eq!(
+        p.persons[0].activities.as_ref().unwrap().values,
+        vec!["on-the-phone"]
+    );
+    assert_eq!(
+        p.persons[0].homepage.as_deref(),
+        Some("http://www.example.com/~someone")
+    );
+    assert_eq!(
+        p.persons[0].timestamp.as_deref(),
+        Some("2005-02-22T20:07:07Z")
+    );
+    roundtrip(&p);
+}
