@@ -80,10 +80,13 @@ impl MsrpConnection {
         true
     }
 
-    /// Removes a session.
+    /// Removes a session; the responses and reports it had queued are still sent.
     pub fn remove_session(&mut self, session_id: &str) -> Option<MsrpSession> {
         let i = self.sessions.iter().position(|(k, _)| k == session_id)?;
-        Some(self.sessions.remove(i).1)
+        let mut session = self.sessions.remove(i).1;
+        // Responses and reports it still owes go out on the connection.
+        self.control.extend(session.take_control());
+        Some(session)
     }
 
     /// A session by local session ID.

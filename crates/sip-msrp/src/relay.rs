@@ -98,7 +98,8 @@ impl RelayAuth {
         &self.relay
     }
 
-    fn request(&mut self, authorize: bool) -> Result<MsrpMessage, RelayAuthStep> {
+    /// A new AUTH request without credentials.
+    fn request(&mut self) -> MsrpMessage {
         let tid = format!("{:016x}", self.rng.next_u64());
         let mut m = MsrpMessage::request(
             tid.clone(),
@@ -107,25 +108,32 @@ impl RelayAuth {
             vec![self.local.clone()],
         );
         m.headers.expires = self.expires;
-        if authorize {
-            let auth = self
-                .digest
-                .authorize(&self.credentials, "AUTH", &self.relay.to_string(), None)
-                .map_err(|e| RelayAuthStep::Failed {
-                    code: 401,
-                    reason: e.to_string(),
-                })?;
-            m.headers.authorization = auth.first().map(|a| a.value.to_string());
-        }
         self.pending = Some(tid);
-        Ok(m)
+        m
+    }
+
+    /// A new AUTH request answering the remembered challenge.
+    fn authorized_request(&mut self) -> RelayAuthStep {
+        let auth = self
+            .digest
+            .authorize(&self.credentials, "AUTH", &self.relay.to_string(), None);
+        match auth {
+            Ok(auth) => {
+                let mut m = self.request();
+                m.headers.authorization = auth.first().map(|a| a.value.to_string());
+                RelayAuthStep::Send(Box::new(m))
+            }
+            Err(e) => RelayAuthStep::Failed {
+                code: 401,
+                reason: e.to_string(),
+            },
+        }
     }
 
     /// The first AUTH request (without credentials).
     pub fn start(&mut self) -> MsrpMessage {
         self.attempts = 0;
-        self.request(false)
-            .unwrap_or_else(|_| unreachable_request())
+        self.request()
     }
 
     /// Takes a response from the relay.
@@ -175,10 +183,7 @@ impl RelayAuth {
                     .handle_challenges(AuthTarget::Origin, &challenges)
                 {
                     Ok(ChallengeOutcome::Authenticate | ChallengeOutcome::Stale) => {
-                        match self.request(true) {
-                            Ok(m) => RelayAuthStep::Send(Box::new(m)),
-                            Err(step) => step,
-                        }
+                        self.authorized_request()
                     }
                     Ok(ChallengeOutcome::Rejected) => RelayAuthStep::Failed {
                         code,
@@ -202,10 +207,10 @@ impl RelayAuth {
                 match next {
                     Some(e) if Some(e) != self.expires => {
                         self.expires = Some(e);
-                        let authorized = self.digest.realms().next().is_some();
-                        match self.request(authorized) {
-                            Ok(m) => RelayAuthStep::Send(Box::new(m)),
-                            Err(step) => step,
+                        if self.digest.realms().next().is_some() {
+                            self.authorized_request()
+                        } else {
+                            RelayAuthStep::Send(Box::new(self.request()))
                         }
                     }
                     _ => RelayAuthStep::Failed {
@@ -220,11 +225,6 @@ impl RelayAuth {
             },
         }
     }
-}
-
-fn unreachable_request() -> MsrpMessage {
-    // `request(false)` cannot fail: only computing credentials can.
-    MsrpMessage::request("0000", Method::Auth, Vec::new(), Vec::new())
 }
 
 #[cfg(test)]

@@ -282,14 +282,14 @@ pub async fn connect(
     let (tx, rx) = mpsc::channel(64);
     match tls {
         None => {
-            tokio::spawn(drive(tcp, rx, tx.clone(), None, limits));
+            tokio::spawn(drive(tcp, rx, None, limits));
         }
         Some(t) => {
             let stream = TlsConnector::from(t.config)
                 .connect(t.server_name, tcp)
                 .await
                 .map_err(|e| MsrpError::Io(e.to_string()))?;
-            tokio::spawn(drive(stream, rx, tx.clone(), None, limits));
+            tokio::spawn(drive(stream, rx, None, limits));
         }
     }
     Ok(MsrpConnectionHandle {
@@ -343,12 +343,13 @@ impl MsrpListener {
                 let reg = reg.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let (tx, rx) = mpsc::channel(64);
+                    // No handle for an accepted connection: it lives while its sessions do.
+                    let (_, rx) = mpsc::channel(1);
                     match acceptor {
-                        None => drive(tcp, rx, tx, Some(reg), limits).await,
+                        None => drive(tcp, rx, Some(reg), limits).await,
                         Some(a) => {
                             if let Ok(s) = a.accept(tcp).await {
-                                drive(s, rx, tx, Some(reg), limits).await;
+                                drive(s, rx, Some(reg), limits).await;
                             }
                         }
                     }
@@ -408,6 +409,7 @@ struct Driver {
     auth: Option<(Box<RelayAuth>, AuthReply)>,
     registry: Option<Registry>,
     self_tx: mpsc::Sender<Command>,
+    ever_attached: bool,
 }
 
 impl Driver {
@@ -423,6 +425,7 @@ impl Driver {
         if !self.conn.add_session(session) {
             return;
         }
+        self.ever_attached = true;
         self.links.insert(
             id.clone(),
             SessionLink {
@@ -631,18 +634,51 @@ impl Driver {
 async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     stream: S,
     mut cmds: mpsc::Receiver<Command>,
-    self_tx: mpsc::Sender<Command>,
     registry: Option<Registry>,
     limits: Limits,
 ) {
+    // Session handles' commands come through their forwarders on this channel; `cmds` is the
+    // connection handle's. The task ends when the connection handle is gone (for an accepted
+    // connection: when its first sessions came and went) and no session is left.
+    let (self_tx, mut session_cmds) = mpsc::channel(64);
+    let passive = registry.is_some();
+    let mut handle_gone = false;
     let (mut reader, mut writer) = tokio::io::split(stream);
     let (wtx, mut wrx) = mpsc::channel::<Bytes>(WRITE_CAPACITY);
     let mut writer_task = tokio::spawn(async move {
-        while let Some(frame) = wrx.recv().await {
-            if writer.write_all(&frame).await.is_err() {
+        // Small frames (responses, reports) queued together go out in one write.
+        const SMALL: usize = 4 * 1024;
+        let mut batch = BytesMut::new();
+        while let Some(mut frame) = wrx.recv().await {
+            loop {
+                if frame.len() >= SMALL {
+                    if !batch.is_empty() && writer.write_all(&batch).await.is_err() {
+                        return;
+                    }
+                    batch.clear();
+                    if writer.write_all(&frame).await.is_err() {
+                        return;
+                    }
+                } else {
+                    batch.extend_from_slice(&frame);
+                }
+                match wrx.try_recv() {
+                    Ok(next) if batch.len() < 64 * 1024 => frame = next,
+                    Ok(next) => {
+                        if writer.write_all(&batch).await.is_err() {
+                            return;
+                        }
+                        batch.clear();
+                        frame = next;
+                    }
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() && writer.write_all(&batch).await.is_err() {
                 return;
             }
-            if wrx.is_empty() && writer.flush().await.is_err() {
+            batch.clear();
+            if writer.flush().await.is_err() {
                 return;
             }
         }
@@ -655,9 +691,21 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
         auth: None,
         registry,
         self_tx,
+        ever_attached: false,
     };
-    let mut rbuf = BytesMut::with_capacity(128 * 1024);
+    let mut rbuf = BytesMut::with_capacity(256 * 1024);
     loop {
+        if handle_gone && d.links.is_empty() && d.auth.is_none() && (!passive || d.ever_attached) {
+            // Let the writer send what is queued (responses owed by closed sessions).
+            let mut out = BytesMut::new();
+            while d.conn.poll_transmit(Instant::now(), &mut out) {}
+            if !out.is_empty() {
+                let _ = wtx.send(out.freeze()).await;
+            }
+            drop(wtx);
+            let _ = writer_task.await;
+            return;
+        }
         // Events first: they can queue responses (481, or a session attached just now).
         d.dispatch();
         // Hand frames to the writer while it has room.
@@ -699,18 +747,19 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
             .map(|l| l.events.clone());
         let deadline = d.conn.poll_timeout();
         tokio::select! {
-            c = cmds.recv() => match c {
+            c = cmds.recv(), if !handle_gone => match c {
                 Some(c) => d.handle_command(c),
-                None => break,
+                None => handle_gone = true,
             },
+            Some(c) = session_cmds.recv() => d.handle_command(c),
             r = reader.read_buf(&mut rbuf), if d.stash.is_empty() => match r {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     if d.conn.handle_input(Instant::now(), &mut rbuf).is_err() {
                         break;
                     }
-                    if rbuf.capacity() - rbuf.len() < 16 * 1024 {
-                        rbuf.reserve(64 * 1024);
+                    if rbuf.capacity() - rbuf.len() < 32 * 1024 {
+                        rbuf.reserve(256 * 1024);
                     }
                 }
             },

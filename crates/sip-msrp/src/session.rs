@@ -487,7 +487,7 @@ impl MsrpSession {
     }
 
     /// Stops the session: queued messages are dropped and fail with 481, incoming messages
-    /// in progress are dropped.
+    /// in progress are dropped. Responses and reports already queued are still sent.
     pub fn close(&mut self) {
         self.closed = true;
         for s in std::mem::take(&mut self.outgoing) {
@@ -498,7 +498,12 @@ impl MsrpSession {
             });
         }
         self.incoming.clear();
-        self.control.clear();
+    }
+
+    /// Takes the responses and reports not yet sent (when the session is being removed, so
+    /// that they still go out).
+    pub(crate) fn take_control(&mut self) -> VecDeque<MsrpMessage> {
+        std::mem::take(&mut self.control)
     }
 
     /// Messages queued or in progress (not yet fully handed out).

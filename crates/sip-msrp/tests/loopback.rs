@@ -286,3 +286,70 @@ async fn tls_with_an_untrusted_certificate_fails() {
     let r = connect(listener.local_addr(), Some(client), limits()).await;
     assert!(matches!(r, Err(sip_msrp::runtime::MsrpError::Io(_))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunk_mode_streams_a_large_file_in_64k_chunks() {
+    let cfg = SessionConfig {
+        chunk_size: 64 * 1024,
+        incoming_mode: sip_msrp::IncomingMode::Chunks,
+        ..SessionConfig::default()
+    };
+    let limits = Limits {
+        max_body: 64 * 1024,
+        ..Limits::default()
+    };
+    // The receiver drops its handle as soon as the message is complete: the 200 for the
+    // last chunk must still go out.
+    for round in 0..3u32 {
+        let listener = MsrpListener::bind("127.0.0.1:0".parse().unwrap(), None, limits)
+            .await
+            .unwrap();
+        let a = MsrpUri::new(false, "127.0.0.1", 50000, format!("alice7r{round}"));
+        let b = MsrpUri::new(
+            false,
+            "127.0.0.1",
+            listener.local_addr().port(),
+            format!("bob7r{round}"),
+        );
+        let mut bob = listener
+            .expect_session(MsrpSession::new(cfg.clone(), b.clone(), vec![a.clone()], 2))
+            .unwrap();
+        let conn = connect(listener.local_addr(), None, limits).await.unwrap();
+        let alice = conn
+            .start_session(MsrpSession::new(cfg.clone(), a, vec![b], 1))
+            .await
+            .unwrap();
+        let data = payload(16 * 1024 * 1024);
+        let expected = Sha1::digest(&data);
+        let reader = tokio::spawn(async move {
+            let mut h = Sha1::new();
+            let mut next = 1u64;
+            loop {
+                match bob.next_event().await.expect("event") {
+                    SessionEvent::ChunkReceived(c) => {
+                        assert_eq!(c.start, next);
+                        next += c.data.len() as u64;
+                        h.update(&c.data);
+                    }
+                    SessionEvent::MessageReceived(m) => {
+                        assert_eq!(m.size, next - 1);
+                        break h.finalize();
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        });
+        let out = tokio::time::timeout(
+            GUARD,
+            alice.send(OutgoingMessage::new("application/octet-stream", data)),
+        )
+        .await
+        .expect("in time")
+        .unwrap();
+        assert!(matches!(out, SendOutcome::Acknowledged { .. }));
+        assert_eq!(
+            tokio::time::timeout(GUARD, reader).await.unwrap().unwrap(),
+            expected
+        );
+    }
+}

@@ -614,3 +614,30 @@ fn closing_fails_queued_messages() {
         }]
     );
 }
+
+#[test]
+fn removing_a_session_still_sends_its_queued_responses() {
+    let mut sim = Sim::new(SessionConfig::default(), SessionConfig::default());
+    sim.alice()
+        .send_message(OutgoingMessage::new("text/plain", "last words"))
+        .unwrap();
+    let now = sim.now;
+    for f in Sim::frames(&mut sim.a, now, usize::MAX) {
+        sim.b.handle_message(now, f);
+    }
+    // Bob's application drops the session before the 200 was written.
+    let mut bob = sim.b.remove_session("bobsession").unwrap();
+    bob.close();
+    let fb = Sim::frames(&mut sim.b, now, usize::MAX);
+    assert_eq!(fb.len(), 1);
+    assert_eq!(fb[0].code(), Some(200));
+    for f in fb {
+        sim.a.handle_message(now, f);
+    }
+    sim.drain();
+    assert!(
+        sim.a_events
+            .iter()
+            .any(|e| matches!(e, SessionEvent::MessageAcknowledged { .. }))
+    );
+}

@@ -1,0 +1,160 @@
+//! Sends a 32 MiB file between two MSRP sessions over loopback TCP in 64 KiB chunks, and, in
+//! the same process, copies the same bytes over a plain tokio TCP connection with the same
+//! write size. The receiver takes the file chunk by chunk (`IncomingMode::Chunks`), so its
+//! memory stays bounded; the sender holds the file once (chunks are slices of it). Peak RSS
+//! is printed at the end.
+//!
+//! Run: `cargo bench -p sip-msrp --bench transfer`
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sip_msrp::runtime::{MsrpListener, SendOutcome, connect};
+use sip_msrp::{
+    FailureReport, IncomingMode, Limits, MsrpSession, MsrpUri, OutgoingMessage, SessionConfig,
+    SessionEvent,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+
+const SIZE: usize = 32 * 1024 * 1024;
+const CHUNK: usize = 64 * 1024;
+
+fn config() -> SessionConfig {
+    SessionConfig {
+        chunk_size: CHUNK,
+        incoming_mode: IncomingMode::Chunks,
+        max_incoming_size: u64::MAX,
+        ..SessionConfig::default()
+    }
+}
+
+fn limits() -> Limits {
+    Limits {
+        max_body: CHUNK,
+        ..Limits::default()
+    }
+}
+
+async fn msrp_transfer(data: Bytes, n: u32, failure_report: FailureReport) {
+    let listener = MsrpListener::bind("127.0.0.1:0".parse().unwrap(), None, limits())
+        .await
+        .unwrap();
+    let a = MsrpUri::new(false, "127.0.0.1", 9, format!("benchalice{n}"));
+    let b = MsrpUri::new(
+        false,
+        "127.0.0.1",
+        listener.local_addr().port(),
+        format!("benchbob{n}"),
+    );
+    let mut bob = listener
+        .expect_session(MsrpSession::new(config(), b.clone(), vec![a.clone()], 2))
+        .unwrap();
+    let conn = connect(listener.local_addr(), None, limits())
+        .await
+        .unwrap();
+    let alice = conn
+        .start_session(MsrpSession::new(config(), a, vec![b], 1))
+        .await
+        .unwrap();
+    let reader = tokio::spawn(async move {
+        let mut got = 0usize;
+        while let Some(ev) = bob.next_event().await {
+            match ev {
+                SessionEvent::ChunkReceived(c) => got += c.data.len(),
+                SessionEvent::MessageReceived(_) => break,
+                _ => {}
+            }
+        }
+        got
+    });
+    let out = alice
+        .send(
+            OutgoingMessage::new("application/octet-stream", data)
+                .with_failure_report(failure_report)
+                .with_success_report(failure_report == FailureReport::Partial),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        SendOutcome::Acknowledged { .. } | SendOutcome::Delivered { .. }
+    ));
+    assert_eq!(reader.await.unwrap(), SIZE);
+}
+
+async fn tcp_copy(data: Bytes) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reader = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 128 * 1024];
+        let mut got = 0usize;
+        loop {
+            let n = s.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        got
+    });
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.set_nodelay(true).unwrap();
+    for chunk in data.chunks(CHUNK) {
+        s.write_all(chunk).await.unwrap();
+    }
+    s.shutdown().await.unwrap();
+    assert_eq!(reader.await.unwrap(), SIZE);
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let data: Bytes = (0..SIZE)
+        .map(|i| (i.wrapping_mul(31) >> 3) as u8)
+        .collect::<Vec<u8>>()
+        .into();
+    let mut g = c.benchmark_group("loopback_32MiB_64KiB_writes");
+    g.throughput(Throughput::Bytes(SIZE as u64));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    g.bench_function("tokio_tcp_copy", |b| {
+        b.iter(|| rt.block_on(tcp_copy(data.clone())))
+    });
+    let mut n = 0;
+    // A 200 for every chunk (Failure-Report: yes).
+    g.bench_function("msrp_session_failure_report_yes", |b| {
+        b.iter(|| {
+            n += 1;
+            rt.block_on(msrp_transfer(data.clone(), n, FailureReport::Yes))
+        })
+    });
+    // The seed's ChatStream settings: no 200s, one success REPORT for the whole file.
+    g.bench_function("msrp_session_failure_report_partial", |b| {
+        b.iter(|| {
+            n += 1;
+            rt.block_on(msrp_transfer(data.clone(), n, FailureReport::Partial))
+        })
+    });
+    g.finish();
+    if let Some(kib) = peak_rss_kib() {
+        eprintln!(
+            "peak RSS (VmHWM): {} MiB (the 32 MiB payload is held once)",
+            kib / 1024
+        );
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
