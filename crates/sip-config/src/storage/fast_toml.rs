@@ -6,17 +6,24 @@
 //! returns `None`, and the file is read by the `toml` crate, which also reports the errors. So
 //! it never accepts a file that the full parser would reject or read differently.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use crate::value::{Group, Value};
 
 /// The tree, or `None` when the text is outside the fast subset.
+///
+/// The tables on the path of the last `[header]` are kept open on a stack, each filled on its
+/// own and put into its parent when a header leaves it, so a `key = value` line costs no walk
+/// from the root. Sibling tables that come in sorted order (as the writer writes them) are
+/// collected in a list and turned into a map in one go. A header that would reopen a table
+/// or value closed earlier (`[a.b]`, `[c]`, `[a.d]`; or a table inside an inline table) is
+/// outside the subset: the writer never writes one, and the full parser decides.
 pub(crate) fn parse(text: &str) -> Option<Group> {
-    let mut root = Group::new();
-    let mut current: Vec<String> = Vec::new();
-    let mut inline_paths: HashSet<String> = HashSet::new();
+    let mut stack = vec![Frame::new(String::new())];
+    let mut path: Vec<Cow<'_, str>> = Vec::new();
     for line in text.split('\n') {
         let mut p = Cursor {
+            t: line,
             s: line.as_bytes(),
             i: 0,
         };
@@ -28,9 +35,9 @@ pub(crate) fn parse(text: &str) -> Option<Group> {
             }
             Some(b'[') => {
                 p.i += 1;
-                let mut path = Vec::new();
+                path.clear();
                 loop {
-                    path.push(p.key()?);
+                    path.push(p.key_cow()?);
                     match p.next()? {
                         b'.' => continue,
                         b']' => break,
@@ -38,28 +45,28 @@ pub(crate) fn parse(text: &str) -> Option<Group> {
                     }
                 }
                 p.end_of_line()?;
-                // Navigate, creating implicit tables; never through an inline table, never
-                // onto an existing table.
-                let mut group = &mut root;
-                let mut prefix = String::new();
-                let (last, parents) = path.split_last()?;
-                for k in parents {
-                    prefix.push_str(k);
-                    prefix.push('\0');
-                    if inline_paths.contains(&prefix) {
+                let last = path.pop()?.into_owned();
+                // Close the open tables that are not on the new path.
+                let common = path
+                    .iter()
+                    .zip(&stack[1..])
+                    .take_while(|(k, f)| **k == *f.key)
+                    .count();
+                while stack.len() > common + 1 {
+                    close(&mut stack)?;
+                }
+                // Open the rest of the parents as new implicit tables, and the table itself;
+                // never reopen anything.
+                for k in path.drain(common..) {
+                    if stack.last()?.contains(&k) {
                         return None;
                     }
-                    let entry = group
-                        .entry(k.clone())
-                        .or_insert_with(|| Value::Group(Group::new()));
-                    let Value::Group(g) = entry else { return None };
-                    group = g;
+                    stack.push(Frame::new(k.into_owned()));
                 }
-                if group.contains_key(last) {
+                if stack.last()?.contains(&last) {
                     return None;
                 }
-                group.insert(last.clone(), Value::Group(Group::new()));
-                current = path;
+                stack.push(Frame::new(last));
             }
             Some(_) => {
                 let key = p.key()?;
@@ -70,37 +77,95 @@ pub(crate) fn parse(text: &str) -> Option<Group> {
                 p.skip_ws();
                 let value = p.value()?;
                 p.end_of_line()?;
-                let mut group = &mut root;
-                for k in &current {
-                    let Some(Value::Group(g)) = group.get_mut(k) else {
-                        return None;
-                    };
-                    group = g;
-                }
-                if group.contains_key(&key) {
+                let top = stack.last_mut()?;
+                if top.contains(&key) {
                     return None;
                 }
-                if matches!(value, Value::Group(_)) {
-                    let mut path = String::new();
-                    for k in current.iter().chain(std::iter::once(&key)) {
-                        path.push_str(k);
-                        path.push('\0');
-                    }
-                    inline_paths.insert(path);
-                }
-                group.insert(key, value);
+                top.add(key, value);
             }
         }
     }
-    Some(root)
+    while stack.len() > 1 {
+        close(&mut stack)?;
+    }
+    let Frame { group, tail, .. } = stack.pop()?;
+    Some(Frame::finish(group, tail))
+}
+
+/// Puts the top table of the stack into its parent.
+fn close(stack: &mut Vec<Frame>) -> Option<()> {
+    let Frame { key, group, tail } = stack.pop()?;
+    let table = Frame::finish(group, tail);
+    stack.last_mut()?.add(key, Value::Group(table));
+    Some(())
+}
+
+/// An open table: its key, contents, and the sub-tables closed into it in sorted order that
+/// are not in `group` yet (all their keys are after `group`'s).
+struct Frame {
+    key: String,
+    group: Group,
+    tail: Vec<(String, Value)>,
+}
+
+impl Frame {
+    fn new(key: String) -> Self {
+        Frame {
+            key,
+            group: Group::new(),
+            tail: Vec::new(),
+        }
+    }
+
+    fn last_key(&self) -> Option<&String> {
+        match self.tail.last() {
+            Some((k, _)) => Some(k),
+            None => self.group.last_key_value().map(|(k, _)| k),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        match self.last_key() {
+            None => false,
+            Some(last) if key > last.as_str() => false,
+            Some(_) => {
+                self.group.contains_key(key)
+                    || self
+                        .tail
+                        .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                        .is_ok()
+            }
+        }
+    }
+
+    /// Adds a key that is not there yet.
+    fn add(&mut self, key: String, value: Value) {
+        if self.last_key().is_none_or(|last| key > *last) {
+            self.tail.push((key, value));
+        } else {
+            self.group.extend(self.tail.drain(..));
+            self.group.insert(key, value);
+        }
+    }
+
+    fn finish(mut group: Group, tail: Vec<(String, Value)>) -> Group {
+        if group.is_empty() {
+            // Sorted, distinct keys: built in one pass.
+            tail.into_iter().collect()
+        } else {
+            group.extend(tail);
+            group
+        }
+    }
 }
 
 struct Cursor<'a> {
+    t: &'a str,
     s: &'a [u8],
     i: usize,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -124,7 +189,7 @@ impl Cursor<'_> {
             None => Some(()),
             Some(b'#') => {
                 // Comments may not hold control characters other than tab.
-                let rest = std::str::from_utf8(&self.s[self.i..]).ok()?;
+                let rest = self.t.get(self.i..)?;
                 rest.chars()
                     .all(|c| c == '\t' || !c.is_control())
                     .then_some(())
@@ -134,9 +199,25 @@ impl Cursor<'_> {
     }
 
     fn key(&mut self) -> Option<String> {
+        self.key_cow().map(Cow::into_owned)
+    }
+
+    /// A bare or quoted key, borrowed from the text when it holds no escape.
+    fn key_cow(&mut self) -> Option<Cow<'a, str>> {
         if self.peek()? == b'"' {
-            let k = self.string()?;
-            return Some(k);
+            let start = self.i + 1;
+            let end = self.s[start..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f)
+                .map(|n| start + n);
+            if let Some(end) = end
+                && self.s[end] == b'"'
+                && end > start
+            {
+                self.i = end + 1;
+                return self.t.get(start..end).map(Cow::Borrowed);
+            }
+            return self.string().map(Cow::Owned);
         }
         let start = self.i;
         while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -146,7 +227,7 @@ impl Cursor<'_> {
         if self.i == start {
             return None;
         }
-        String::from_utf8(self.s[start..self.i].to_vec()).ok()
+        self.t.get(start..self.i).map(Cow::Borrowed)
     }
 
     fn string(&mut self) -> Option<String> {
@@ -163,7 +244,7 @@ impl Cursor<'_> {
             let b = self.next()?;
             match b {
                 b'"' => {
-                    let tail = std::str::from_utf8(&self.s[start..self.i - 1]).ok()?;
+                    let tail = self.t.get(start..self.i - 1)?;
                     return Some(match out {
                         Some(mut o) => {
                             o.push_str(tail);
@@ -174,7 +255,7 @@ impl Cursor<'_> {
                 }
                 b'\\' => {
                     // Slow path for escapes: decode the rest char by char.
-                    let head = std::str::from_utf8(&self.s[start..self.i - 1]).ok()?;
+                    let head = self.t.get(start..self.i - 1)?;
                     let mut o = out.take().unwrap_or_default();
                     o.push_str(head);
                     self.i -= 1;
@@ -188,7 +269,7 @@ impl Cursor<'_> {
     }
 
     fn string_escaped(&mut self, mut out: String) -> Option<String> {
-        let rest = std::str::from_utf8(&self.s[self.i..]).ok()?;
+        let rest = self.t.get(self.i..)?;
         let mut chars = rest.char_indices();
         while let Some((pos, c)) = chars.next() {
             match c {
@@ -250,7 +331,7 @@ impl Cursor<'_> {
                 if n == 0 || (n > 1 && self.s[digits] == b'0') {
                     return None;
                 }
-                let text = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+                let text = self.t.get(start..self.i)?;
                 let i: i64 = text.parse().ok()?;
                 self.delimited(Value::Integer(i))
             }
@@ -274,11 +355,11 @@ impl Cursor<'_> {
             }
             b'{' => {
                 self.i += 1;
-                let mut group = Group::new();
+                let mut group = Frame::new(String::new());
                 self.skip_ws();
                 if self.peek()? == b'}' {
                     self.i += 1;
-                    return Some(Value::Group(group));
+                    return Some(Value::Group(Group::new()));
                 }
                 loop {
                     self.skip_ws();
@@ -289,13 +370,14 @@ impl Cursor<'_> {
                     }
                     self.skip_ws();
                     let value = self.value()?;
-                    if group.insert(key, value).is_some() {
+                    if group.contains(&key) {
                         return None;
                     }
+                    group.add(key, value);
                     self.skip_ws();
                     match self.next()? {
                         b',' => {}
-                        b'}' => return Some(Value::Group(group)),
+                        b'}' => return Some(Value::Group(Frame::finish(group.group, group.tail))),
                         _ => return None,
                     }
                 }
@@ -369,6 +451,16 @@ mod tests {
             "a = 1\r\n",
             "[ a ]\n",
             "a = 99999999999999999999\n",
+            // valid TOML the writer never writes: reopening a closed table
+            "[a.b]\n[c]\n[a.d]\n",
+            "[a.b.c]\n[a.b]\n",
+            "[a.b]\nx = 1\n[a.c]\n[a.b.d]\n",
+            // invalid: duplicates in every position
+            "x = { a = 1, a = 2 }\n",
+            "x = { b = 1, a = 2, b = 3 }\n",
+            "[a]\nb = 1\n[a.b]\n",
+            "[a]\nb = 1\nc = 2\nb = 3\n",
+            "[a.y]\n[a.x]\n[a.y]\n",
         ] {
             assert_eq!(parse(text), None, "{text:?}");
             same_as_full_parser(text);
@@ -384,6 +476,11 @@ mod tests {
             "x = { \"quoted key\" = \"\\u00e9\\U0001F600\" }\n",
             "[\"a.b\".c]\nd = true\n",
             "[a]\n[a.b]\n[a.c]\n",
+            // siblings out of order, inline tables out of order, root tables after others
+            "[b]\nx = 1\n[a]\ny = 2\n",
+            "[a.z]\n[a.b]\n[a.m.n]\nk = 1\n[a.c]\n",
+            "x = { b = 1, a = 2, c = { z = 1, y = 2 } }\n",
+            "[t]\nz = 1\nb = 2\n[t.c]\n[t.a]\n",
         ] {
             assert!(parse(text).is_some(), "{text:?}");
             same_as_full_parser(text);
