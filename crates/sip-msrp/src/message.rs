@@ -260,8 +260,8 @@ pub struct Headers {
     pub authorization: Option<String>,
     /// `Authentication-Info` value.
     pub authentication_info: Option<String>,
-    /// Every other header as (name, value), in order. `Content-*` ones are written just
-    /// before `Content-Type`.
+    /// Every other header as (name, value), in order (MIME headers such as `Content-ID`
+    /// belong after the others; they are written in the order given, before `Content-Type`).
     pub extensions: Vec<(String, String)>,
 }
 
@@ -872,11 +872,7 @@ impl MsrpMessage {
         if let Some(v) = &h.authentication_info {
             let _ = write!(head, "Authentication-Info: {v}\r\n");
         }
-        let is_content = |n: &str| n.len() >= 8 && n[..8].eq_ignore_ascii_case("content-");
-        for (n, v) in h.extensions.iter().filter(|(n, _)| !is_content(n)) {
-            let _ = write!(head, "{n}: {v}\r\n");
-        }
-        for (n, v) in h.extensions.iter().filter(|(n, _)| is_content(n)) {
+        for (n, v) in &h.extensions {
             let _ = write!(head, "{n}: {v}\r\n");
         }
         let has_body = h.content_type.is_some() || !self.body.is_empty();
