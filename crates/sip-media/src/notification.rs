@@ -37,7 +37,8 @@ payload!(
     RtpTransportDidInitialize "RTPTransportDidInitialize" {}
 );
 payload!(
-    /// `RTPTransportDidFail`: the transport could not initialise (STUN, later).
+    /// `RTPTransportDidFail`: the transport could not initialise (no free RTP/RTCP port pair;
+    /// STUN failures later).
     RtpTransportDidFail "RTPTransportDidFail" {
         /// Why.
         reason: String

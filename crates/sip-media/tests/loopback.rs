@@ -188,3 +188,32 @@ async fn tone_and_dtmf_through_two_transports_for_each_codec() {
         mixer_b.stop();
     }
 }
+
+/// No free RTP/RTCP pair in the range: `RtpTransport::new` fails and posts
+/// `RTPTransportDidFail` with the reason.
+#[tokio::test]
+async fn rtp_transport_without_a_free_port_pair_posts_did_fail() {
+    // hold the RTP port of the only pair in the range
+    let held = (0..100)
+        .map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap())
+        .find(|s| s.local_addr().unwrap().port() % 2 == 0 && s.local_addr().unwrap().port() < 65534)
+        .expect("an even ephemeral port");
+    let port = held.local_addr().unwrap().port();
+    let center = NotificationCenter::new();
+    let mut observer = center.add_observer(Some("RTPTransportDidFail"), None);
+    let result = RtpTransport::new(
+        RtpTransportConfig {
+            local_rtp_address: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            port_range: (port, port + 2),
+        },
+        Some(center.clone()),
+    )
+    .await;
+    assert!(result.is_err());
+    let n = tokio::time::timeout(Duration::from_secs(5), observer.recv())
+        .await
+        .expect("RTPTransportDidFail posted")
+        .unwrap();
+    assert_eq!(n.name(), "RTPTransportDidFail");
+    drop(held);
+}

@@ -22,7 +22,8 @@ use crate::negotiation::{
     CodecPreferences, NegotiationError, answer_media, negotiate, offer_media,
 };
 use crate::notification::{
-    RtpAudioTransportDidNotGetRtp, RtpAudioTransportGotDtmf, RtpTransportDidInitialize,
+    RtpAudioTransportDidNotGetRtp, RtpAudioTransportGotDtmf, RtpTransportDidFail,
+    RtpTransportDidInitialize,
 };
 use crate::stream::{AudioStream, AudioStreamConfig, AudioStreamEvent, PacketSink, StreamError};
 
@@ -122,7 +123,25 @@ fn guess_address() -> IpAddr {
 
 impl RtpTransport {
     /// Opens RTP on an even port P of the range and RTCP on P+1, starting at a random pair.
+    /// When no pair can be opened it posts `RTPTransportDidFail` (with the reason) and fails.
     pub async fn new(
+        config: RtpTransportConfig,
+        center: Option<sip_core::notification::NotificationCenter>,
+    ) -> Result<Self, AudioTransportError> {
+        let result = Self::open(config, center.clone()).await;
+        if let (Err(e), Some(center)) = (&result, &center) {
+            let sender = center.new_sender("RTPTransport");
+            center.post_notification(
+                Some(&sender),
+                NotificationData::custom(RtpTransportDidFail {
+                    reason: e.to_string(),
+                }),
+            );
+        }
+        result
+    }
+
+    async fn open(
         config: RtpTransportConfig,
         center: Option<sip_core::notification::NotificationCenter>,
     ) -> Result<Self, AudioTransportError> {
