@@ -64,6 +64,7 @@ pub(super) async fn spawn(
         commands,
         incoming: incoming_tx,
         clients: HashMap::new(),
+        send_failures: mpsc::channel(256),
         pending: HashSet::new(),
         center,
         sender,
@@ -82,6 +83,8 @@ fn transport_config(config: &EngineConfig) -> TransportConfig {
         tcp: addr(config.tcp_port),
         tls_listen: addr(config.tls_port),
         tls: config.tls_options.clone(),
+        // Outgoing TLS works without a TLS listener of ours.
+        tls_client: true,
         ..TransportConfig::default()
     }
 }
@@ -112,6 +115,9 @@ fn build_policy(config: &EngineConfig) -> Result<RequestPolicy, EngineError> {
     Ok(policy)
 }
 
+/// A request the transport could not deliver: where to, and why.
+type SendFailure = (Target, String);
+
 struct Driver {
     layer: TransactionLayer,
     rng: StdRng,
@@ -123,6 +129,8 @@ struct Driver {
     commands: mpsc::Receiver<Command>,
     incoming: mpsc::Sender<IncomingRequest>,
     clients: HashMap<TransactionKey, mpsc::Sender<ClientEvent>>,
+    /// Failed sends of the tasks that open TCP/TLS connections, reported back to the loop.
+    send_failures: (mpsc::Sender<SendFailure>, mpsc::Receiver<SendFailure>),
     /// Server transactions handed to the application and not yet finally answered.
     pending: HashSet<TransactionKey>,
     center: NotificationCenter,
@@ -159,6 +167,9 @@ impl Driver {
                         return;
                     }
                 },
+                Some((target, reason)) = self.send_failures.1.recv() => {
+                    self.layer.handle_transport_error(target, &reason);
+                }
                 () = sleep_until(deadline), if deadline.is_some() => {
                     self.layer.handle_timeout(Instant::now());
                 }
@@ -224,13 +235,18 @@ impl Driver {
         if kind == TransportKind::Udp {
             if let Err(e) = self.transport.send(kind, destination, None, bytes).await {
                 tracing::warn!(%destination, error = %e, "send failed");
+                self.layer
+                    .handle_transport_error(Target::new(destination, kind), &e.to_string());
             }
         } else {
             // A connection may have to be opened: do not block the driver on it.
             let transport = self.transport.clone();
+            let failures = self.send_failures.0.clone();
             tokio::spawn(async move {
                 if let Err(e) = transport.send(kind, destination, None, bytes).await {
                     tracing::warn!(%destination, error = %e, "send failed");
+                    // Full only under a flood of failures; those transactions time out.
+                    let _ = failures.try_send((Target::new(destination, kind), e.to_string()));
                 }
             });
         }
@@ -321,6 +337,9 @@ impl Driver {
                 self.notify_client(&key, ClientEvent::Response(response));
             }
             TransactionEvent::Timeout { key } => self.notify_client(&key, ClientEvent::Timeout),
+            TransactionEvent::TransportError { key, reason } => {
+                self.notify_client(&key, ClientEvent::TransportError(reason));
+            }
             TransactionEvent::Terminated { key } => {
                 if let Some(tx) = self.clients.remove(&key) {
                     let _ = tx.try_send(ClientEvent::Terminated);

@@ -95,6 +95,9 @@ pub enum ClientEvent {
     Response(Response),
     /// Timer B or F fired: no final response.
     Timeout,
+    /// The request could not be delivered (connection refused, TLS handshake failed, …):
+    /// to be treated as a 503 (RFC 3261 §17.1.4). `Terminated` follows.
+    TransportError(String),
     /// The transaction ended; no more events follow.
     Terminated,
 }

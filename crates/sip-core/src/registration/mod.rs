@@ -55,7 +55,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client_exchange::{Outcome, challenges_of, exchange, failure, outcome_of};
+use crate::client_exchange::{
+    Outcome, auth_failure_reason, challenges_of, exchange, failure, outcome_of, via_sent_by,
+};
 use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
 use crate::engine::Engine;
 use crate::header::{Contact, Expires, FromHeader, HeaderName, MinExpires, TypedHeader};
@@ -491,7 +493,15 @@ impl Inner {
                                 retries += 1;
                                 continue;
                             }
-                            _ => return outcome_of(response, code, reason),
+                            _ => {
+                                let reason = auth_failure_reason(
+                                    &reason,
+                                    &challenges,
+                                    &outcome,
+                                    has_credentials,
+                                );
+                                return outcome_of(response, code, reason);
+                            }
                         }
                     }
                     423 if retry => match response.headers().typed_first::<MinExpires>() {
@@ -521,18 +531,13 @@ impl Inner {
         target: Target,
         expires: u32,
     ) -> Result<Request, String> {
-        let port = self
-            .engine
-            .local_port(target.transport)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no local {:?} transport", target.transport))?;
         let via_host = contact
             .addr
             .as_ref()
             .and_then(|a| a.uri().as_sip())
             .map(|u| u.host().to_string())
             .unwrap_or_else(|| "127.0.0.1".to_owned());
+        let sent_by = via_sent_by(&self.engine, target, &via_host).await?;
         let credentials = self
             .credentials
             .read()
@@ -555,7 +560,7 @@ impl Inner {
         let mut request = Request::builder(Method::Register, request_uri.clone())
             .header(
                 HeaderName::Via,
-                format!("SIP/2.0/{} {via_host}:{port};rport", transport_name(target)),
+                format!("SIP/2.0/{} {sent_by};rport", transport_name(target)),
             )
             .header(HeaderName::MaxForwards, "70")
             .header(HeaderName::From, s.from_header.to_value_string())

@@ -274,6 +274,41 @@ impl TransactionLayer {
         }
     }
 
+    /// Reports a fatal transport error toward `target` (RFC 3261 §17.1.4): every client
+    /// transaction to `target` that has no final response yet ends with
+    /// [`TransactionEvent::TransportError`] and [`TransactionEvent::Terminated`]. Server
+    /// transactions keep their timers (a response that cannot be delivered is retried or
+    /// times out as usual).
+    pub fn handle_transport_error(&mut self, target: Target, reason: &str) {
+        let mut keys: Vec<TransactionKey> = self
+            .transactions
+            .iter()
+            .filter(|(_, t)| {
+                t.peer == target
+                    && matches!(
+                        t.machine,
+                        Machine::InviteClient(_) | Machine::NonInviteClient(_)
+                    )
+                    && matches!(
+                        t.machine.state(),
+                        TransactionState::Calling
+                            | TransactionState::Trying
+                            | TransactionState::Proceeding
+                    )
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.sort_by(|a, b| a.id().cmp(b.id()));
+        for key in keys {
+            self.transactions.remove(&key);
+            self.event(TransactionEvent::TransportError {
+                key: key.clone(),
+                reason: reason.to_owned(),
+            });
+            self.event(TransactionEvent::Terminated { key });
+        }
+    }
+
     /// Fires every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut due: Vec<(Instant, TransactionKey)> = self
