@@ -71,7 +71,12 @@ async fn pjsua2_message_reaches_the_engine() {
         data.content_type.as_ref().map(|c| c.0.essence()),
         Some("text/plain".to_owned())
     );
-    assert!(data.from_header.uri().to_string().starts_with("sip:pj@127.0.0.1"));
+    assert!(
+        data.from_header
+            .uri()
+            .to_string()
+            .starts_with("sip:pj@127.0.0.1")
+    );
     let status = tokio::task::spawn_blocking(move || {
         let line = pjua.wait_for(|l| l.contains("MESSAGE status"), WAIT);
         (line, pjua.output())
@@ -88,11 +93,11 @@ async fn pjsua2_message_reaches_the_engine() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_message_reaches_pjsua2() {
     let (engine, center, _) = engine().await;
-    let Some(pjua) = tokio::task::spawn_blocking(|| {
-        Pjua::spawn(&["--duration", "10", "--loglevel", "1"], None)
-    })
-    .await
-    .unwrap() else {
+    let Some(pjua) =
+        tokio::task::spawn_blocking(|| Pjua::spawn(&["--duration", "10", "--loglevel", "1"], None))
+            .await
+            .unwrap()
+    else {
         return;
     };
     let peer = pjua.addr();
@@ -122,6 +127,9 @@ async fn engine_message_reaches_pjsua2() {
     let line = line.unwrap_or_else(|| panic!("pjsua2 did not show the MESSAGE:\n{output}"));
     assert!(line.contains("sip:alice@127.0.0.1"), "{line}");
     assert!(line.contains("text/plain"), "{line}");
-    assert!(line.contains("body: hello pjsua2, from sipsimple-rs"), "{line}");
+    assert!(
+        line.contains("body: hello pjsua2, from sipsimple-rs"),
+        "{line}"
+    );
     engine.stop().await.unwrap();
 }
