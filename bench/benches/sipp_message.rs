@@ -116,7 +116,7 @@ fn run_uac(target: SocketAddr, rate: u64, secs: u64, dir: &Path) -> UacRun {
     let header: Vec<&str> = lines.next().unwrap_or("").split(';').collect();
     let last: Vec<&str> = lines
         .filter(|l| !l.trim().is_empty())
-        .last()
+        .next_back()
         .unwrap_or("")
         .split(';')
         .collect();
