@@ -115,8 +115,7 @@ fn run_uac(target: SocketAddr, rate: u64, secs: u64, dir: &Path) -> UacRun {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(';').collect();
     let last: Vec<&str> = lines
-        .filter(|l| !l.trim().is_empty())
-        .next_back()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or("")
         .split(';')
         .collect();
