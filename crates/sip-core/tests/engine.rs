@@ -86,9 +86,16 @@ async fn start_and_stop_post_the_seed_notifications_in_order() {
     assert!(engine.is_running());
     engine.stop().await.unwrap();
     let mut names = Vec::new();
+    let mut logs = 0;
     while let Ok(n) = all.try_recv() {
-        names.push(n.name());
+        // SIPEngineLog lines (start, stop) come between the others
+        if n.name() == "SIPEngineLog" {
+            logs += 1;
+        } else {
+            names.push(n.name());
+        }
     }
+    assert!(logs >= 2, "the start and stop lines are logged at the default level 5");
     assert_eq!(
         names,
         [
