@@ -593,9 +593,11 @@ async fn set_tls_options_starts_a_verified_tls_listener_at_run_time() {
     let ca = interop_support::TestCa::generate(dir.path()).unwrap();
     let (server, _c, _) = start(config()).await;
     assert_eq!(server.local_port(TransportKind::Tls).await.unwrap(), None);
-    let mut tls = sip_core::transport::TlsOptions::default();
-    tls.cert_file = Some(ca.server_pem.clone());
-    tls.privkey_file = Some(ca.server_key.clone());
+    let tls = sip_core::transport::TlsOptions {
+        cert_file: Some(ca.server_pem.clone()),
+        privkey_file: Some(ca.server_key.clone()),
+        ..Default::default()
+    };
     server.set_tls_options(Some(0), tls).await.unwrap();
     let port = server
         .local_port(TransportKind::Tls)
@@ -605,8 +607,10 @@ async fn set_tls_options_starts_a_verified_tls_listener_at_run_time() {
     let to = SocketAddr::from(([127, 0, 0, 1], port));
 
     // a client that trusts the test CA gets its OPTIONS answered over TLS
-    let mut trusting = sip_core::transport::TlsOptions::default();
-    trusting.ca_file = Some(ca.ca_pem.clone());
+    let trusting = sip_core::transport::TlsOptions {
+        ca_file: Some(ca.ca_pem.clone()),
+        ..Default::default()
+    };
     let (client, _c2, _) = start(config().with_tls_options(trusting)).await;
     match options_between(&client, to, TransportKind::Tls).await {
         ClientEvent::Response(r) => assert_eq!(r.status(), StatusCode::OK),
