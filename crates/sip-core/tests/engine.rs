@@ -627,3 +627,54 @@ async fn set_tls_options_starts_a_verified_tls_listener_at_run_time() {
         e.stop().await.unwrap();
     }
 }
+
+/// Reads one response from a stream.
+async fn read_response(stream: &mut TcpStream) -> Response {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let rest = buf.split_off(end + 4 + len);
+                assert!(rest.is_empty(), "one response at a time");
+                let m = SipMessage::parse(Bytes::from(buf)).unwrap();
+                return m.as_response().unwrap().clone();
+            }
+        }
+        let n = timeout(WAIT, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A framed message that does not parse gets a 400 on its connection, which stays open for
+/// the next request.
+#[tokio::test]
+async fn malformed_message_on_tcp_gets_400_and_the_connection_stays_usable() {
+    let (engine, _c, _) = start(config().with_tcp_port(Some(0))).await;
+    let port = engine
+        .local_port(TransportKind::Tcp)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let me = stream.local_addr().unwrap();
+    let bad = request("OPTIONS", "tcpbad", me, "this line is not a header\r\n", "")
+        .replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    stream.write_all(bad.as_bytes()).await.unwrap();
+    let resp = read_response(&mut stream).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let good = request("OPTIONS", "tcpgood", me, "", "").replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    stream.write_all(good.as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut stream).await.status(), StatusCode::OK);
+    engine.stop().await.unwrap();
+}
