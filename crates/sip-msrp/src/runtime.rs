@@ -1,0 +1,741 @@
+//! The tokio driver (feature `runtime`): MSRP over TCP and TLS.
+//!
+//! * [`connect`] opens a connection (the active end) and returns an [`MsrpConnectionHandle`];
+//!   [`MsrpConnectionHandle::start_session`] puts a session on it (sending the bodiless SEND
+//!   that binds it) and several sessions can share one connection;
+//!   [`MsrpConnectionHandle::authenticate`] runs the RFC 4976 AUTH exchange with a relay.
+//! * [`MsrpListener`] accepts connections (the passive end); [`MsrpListener::expect_session`]
+//!   registers a session, which becomes live when the peer's first request for it arrives.
+//! * A [`SessionHandle`] sends messages ([`SessionHandle::send`] resolves with the delivery
+//!   report, or the 200 responses, or the hand-over to the socket, depending on what the
+//!   message asked for) and yields incoming messages and chunks through
+//!   [`SessionHandle::next_event`] from a bounded channel: while it is full the connection
+//!   stops reading from the socket, so a slow consumer slows the sender down.
+//!
+//! One task owns each connection and its [`MsrpConnection`]; a second task writes the frames
+//! it produces, through a channel of 8 frames, so that reading never waits for writing.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use rustls::pki_types::ServerName;
+use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+use crate::connection::{ConnectionEvent, MsrpConnection};
+use crate::error::SessionError;
+use crate::message::{FailureReport, Limits};
+use crate::relay::{RelayAuth, RelayAuthStep};
+use crate::session::{MsrpSession, OutgoingMessage, SessionEvent};
+use crate::uri::MsrpUri;
+
+/// Capacity of each session's event channel.
+const EVENT_CAPACITY: usize = 64;
+/// Frames queued for the writer task.
+const WRITE_CAPACITY: usize = 8;
+
+/// How a sent message ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendOutcome {
+    /// A success REPORT covering the whole message arrived (`Success-Report: yes`).
+    Delivered {
+        /// The Message-ID.
+        message_id: String,
+    },
+    /// Every chunk got a 200 from the next hop (`Failure-Report: yes`, no success report).
+    Acknowledged {
+        /// The Message-ID.
+        message_id: String,
+    },
+    /// The last chunk was handed to the socket (`Failure-Report: no` or `partial`, no
+    /// success report).
+    Sent {
+        /// The Message-ID.
+        message_id: String,
+    },
+}
+
+impl SendOutcome {
+    /// The Message-ID.
+    pub fn message_id(&self) -> &str {
+        match self {
+            SendOutcome::Delivered { message_id }
+            | SendOutcome::Acknowledged { message_id }
+            | SendOutcome::Sent { message_id } => message_id,
+        }
+    }
+}
+
+/// Why a send, a session or a connection failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum MsrpError {
+    /// The message was not delivered: an error response, a failure REPORT or a timeout (408).
+    #[error("MSRP message {message_id} failed: {code} {reason}")]
+    DeliveryFailed {
+        /// The Message-ID.
+        message_id: String,
+        /// The status code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// The session refused the command.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The connection is closed.
+    #[error("MSRP connection closed")]
+    ConnectionClosed,
+    /// Relay authentication failed.
+    #[error("MSRP relay AUTH failed: {code} {reason}")]
+    RelayAuth {
+        /// The status code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// An I/O or TLS error, as text (errors that travel in events are `Clone`).
+    #[error("MSRP I/O: {0}")]
+    Io(String),
+}
+
+type AuthReply = oneshot::Sender<Result<(Vec<MsrpUri>, Option<u32>), MsrpError>>;
+type SendReply = oneshot::Sender<Result<SendOutcome, MsrpError>>;
+
+enum Command {
+    AddSession {
+        session: Box<MsrpSession>,
+        events: mpsc::Sender<SessionEvent>,
+        cmds: mpsc::Receiver<SessionCommand>,
+        bind: bool,
+    },
+    Session(String, SessionCommand),
+    Auth {
+        auth: Box<RelayAuth>,
+        reply: AuthReply,
+    },
+}
+
+enum SessionCommand {
+    Send {
+        msg: OutgoingMessage,
+        reply: SendReply,
+    },
+    Abort {
+        message_id: String,
+    },
+    Close,
+}
+
+/// A session on a connection. Dropping it (or [`close`](Self::close)) ends the session.
+#[derive(Debug)]
+pub struct SessionHandle {
+    local: MsrpUri,
+    cmds: mpsc::Sender<SessionCommand>,
+    events: mpsc::Receiver<SessionEvent>,
+}
+
+impl SessionHandle {
+    /// Our URI.
+    pub fn local_uri(&self) -> &MsrpUri {
+        &self.local
+    }
+
+    /// Queues a message and waits for its outcome (see [`SendOutcome`]).
+    pub async fn send(&self, msg: OutgoingMessage) -> Result<SendOutcome, MsrpError> {
+        self.send_queued(msg).await?.await
+    }
+
+    /// Queues a message and returns a future of its outcome, so that several messages can be
+    /// in flight (and interleave) at once.
+    pub async fn send_queued(
+        &self,
+        msg: OutgoingMessage,
+    ) -> Result<impl Future<Output = Result<SendOutcome, MsrpError>> + use<>, MsrpError> {
+        let (reply, rx) = oneshot::channel();
+        self.cmds
+            .send(SessionCommand::Send { msg, reply })
+            .await
+            .map_err(|_| MsrpError::ConnectionClosed)?;
+        Ok(async move { rx.await.unwrap_or(Err(MsrpError::ConnectionClosed)) })
+    }
+
+    /// Aborts an outgoing message.
+    pub async fn abort(&self, message_id: &str) -> Result<(), MsrpError> {
+        self.cmds
+            .send(SessionCommand::Abort {
+                message_id: message_id.to_owned(),
+            })
+            .await
+            .map_err(|_| MsrpError::ConnectionClosed)
+    }
+
+    /// The next incoming event: [`SessionEvent::MessageReceived`],
+    /// [`SessionEvent::ChunkReceived`] or [`SessionEvent::MessageAborted`]; `None` when the
+    /// session or its connection ended. (The outcomes of sent messages come from
+    /// [`send`](Self::send).)
+    pub async fn next_event(&mut self) -> Option<SessionEvent> {
+        self.events.recv().await
+    }
+
+    /// Ends the session (queued messages fail).
+    pub async fn close(self) {
+        let _ = self.cmds.send(SessionCommand::Close).await;
+    }
+}
+
+/// A connection (active end) that sessions can be started on.
+#[derive(Debug, Clone)]
+pub struct MsrpConnectionHandle {
+    cmds: mpsc::Sender<Command>,
+    local_addr: SocketAddr,
+}
+
+impl MsrpConnectionHandle {
+    /// Puts `session` on this connection and sends a bodiless SEND to bind it at the passive
+    /// end (RFC 4975 §5.4).
+    pub async fn start_session(&self, session: MsrpSession) -> Result<SessionHandle, MsrpError> {
+        add_session(&self.cmds, session, true).await
+    }
+
+    /// Runs the AUTH exchange with the relay at the other end of this connection; returns the
+    /// Use-Path and the Expires the relay granted.
+    pub async fn authenticate(
+        &self,
+        auth: RelayAuth,
+    ) -> Result<(Vec<MsrpUri>, Option<u32>), MsrpError> {
+        let (reply, rx) = oneshot::channel();
+        self.cmds
+            .send(Command::Auth {
+                auth: Box::new(auth),
+                reply,
+            })
+            .await
+            .map_err(|_| MsrpError::ConnectionClosed)?;
+        rx.await.unwrap_or(Err(MsrpError::ConnectionClosed))
+    }
+
+    /// The local address of the TCP connection. Use it in our MSRP URI when talking to a relay
+    /// that routes to the last hop by the URI's address (Kamailio).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Whether the connection task ended.
+    pub fn is_closed(&self) -> bool {
+        self.cmds.is_closed()
+    }
+}
+
+async fn add_session(
+    cmds: &mpsc::Sender<Command>,
+    session: MsrpSession,
+    bind: bool,
+) -> Result<SessionHandle, MsrpError> {
+    let local = session.local_uri().clone();
+    let (ev_tx, ev_rx) = mpsc::channel(EVENT_CAPACITY);
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    cmds.send(Command::AddSession {
+        session: Box::new(session),
+        events: ev_tx,
+        cmds: cmd_rx,
+        bind,
+    })
+    .await
+    .map_err(|_| MsrpError::ConnectionClosed)?;
+    Ok(SessionHandle {
+        local,
+        cmds: cmd_tx,
+        events: ev_rx,
+    })
+}
+
+/// TLS settings for [`connect`]: the client configuration and the name to verify.
+#[derive(Debug, Clone)]
+pub struct TlsClient {
+    /// The rustls client configuration (roots, versions).
+    pub config: Arc<rustls::ClientConfig>,
+    /// The server name (DNS name or IP address) the certificate must match.
+    pub server_name: ServerName<'static>,
+}
+
+/// Connects to `addr` over TCP, or TLS when `tls` is given, and starts the connection task.
+pub async fn connect(
+    addr: SocketAddr,
+    tls: Option<TlsClient>,
+    limits: Limits,
+) -> Result<MsrpConnectionHandle, MsrpError> {
+    let tcp = TcpStream::connect(addr)
+        .await
+        .map_err(|e| MsrpError::Io(e.to_string()))?;
+    let _ = tcp.set_nodelay(true);
+    let local_addr = tcp.local_addr().map_err(|e| MsrpError::Io(e.to_string()))?;
+    let (tx, rx) = mpsc::channel(64);
+    match tls {
+        None => {
+            tokio::spawn(drive(tcp, rx, tx.clone(), None, limits));
+        }
+        Some(t) => {
+            let stream = TlsConnector::from(t.config)
+                .connect(t.server_name, tcp)
+                .await
+                .map_err(|e| MsrpError::Io(e.to_string()))?;
+            tokio::spawn(drive(stream, rx, tx.clone(), None, limits));
+        }
+    }
+    Ok(MsrpConnectionHandle {
+        cmds: tx,
+        local_addr,
+    })
+}
+
+type Registry = Arc<Mutex<HashMap<String, PendingSession>>>;
+
+#[derive(Debug)]
+struct PendingSession {
+    session: MsrpSession,
+    events: mpsc::Sender<SessionEvent>,
+    cmds: mpsc::Receiver<SessionCommand>,
+}
+
+/// Accepts MSRP connections (the passive end). Dropping it stops accepting; connections
+/// already accepted go on.
+#[derive(Debug)]
+pub struct MsrpListener {
+    local_addr: SocketAddr,
+    registry: Registry,
+    task: JoinHandle<()>,
+}
+
+impl Drop for MsrpListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MsrpListener {
+    /// Listens on `addr`, with TLS when `tls` is given.
+    pub async fn bind(
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        limits: Limits,
+    ) -> io::Result<MsrpListener> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let registry: Registry = Arc::default();
+        let reg = registry.clone();
+        let acceptor = tls.map(TlsAcceptor::from);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _peer)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                let reg = reg.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let (tx, rx) = mpsc::channel(64);
+                    match acceptor {
+                        None => drive(tcp, rx, tx, Some(reg), limits).await,
+                        Some(a) => {
+                            if let Ok(s) = a.accept(tcp).await {
+                                drive(s, rx, tx, Some(reg), limits).await;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Ok(MsrpListener {
+            local_addr,
+            registry,
+            task,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Registers a session that the peer will connect to; it becomes live when the first
+    /// request addressed to its URI arrives on any accepted connection.
+    pub fn expect_session(&self, session: MsrpSession) -> Result<SessionHandle, MsrpError> {
+        let local = session.local_uri().clone();
+        let id = local
+            .session_id
+            .clone()
+            .ok_or(MsrpError::Session(SessionError::Closed))?;
+        let (ev_tx, ev_rx) = mpsc::channel(EVENT_CAPACITY);
+        let (cmd_tx, cmd_rx) = mpsc::channel(16);
+        self.registry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                id,
+                PendingSession {
+                    session,
+                    events: ev_tx,
+                    cmds: cmd_rx,
+                },
+            );
+        Ok(SessionHandle {
+            local,
+            cmds: cmd_tx,
+            events: ev_rx,
+        })
+    }
+}
+
+struct SessionLink {
+    events: mpsc::Sender<SessionEvent>,
+    waiting: HashMap<String, (SendReply, bool, FailureReport)>,
+}
+
+struct Driver {
+    conn: MsrpConnection,
+    links: HashMap<String, SessionLink>,
+    stash: VecDeque<(String, SessionEvent)>,
+    auth: Option<(Box<RelayAuth>, AuthReply)>,
+    registry: Option<Registry>,
+    self_tx: mpsc::Sender<Command>,
+}
+
+impl Driver {
+    fn attach(
+        &mut self,
+        session: MsrpSession,
+        events: mpsc::Sender<SessionEvent>,
+        cmds: mpsc::Receiver<SessionCommand>,
+    ) {
+        let Some(id) = session.local_uri().session_id.clone() else {
+            return;
+        };
+        if !self.conn.add_session(session) {
+            return;
+        }
+        self.links.insert(
+            id.clone(),
+            SessionLink {
+                events,
+                waiting: HashMap::new(),
+            },
+        );
+        // Forward the session's commands into this connection's command channel.
+        let tx = self.self_tx.clone();
+        let mut cmds = cmds;
+        tokio::spawn(async move {
+            while let Some(c) = cmds.recv().await {
+                if tx.send(Command::Session(id.clone(), c)).await.is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(Command::Session(id, SessionCommand::Close)).await;
+        });
+    }
+
+    fn handle_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::AddSession {
+                mut session,
+                events,
+                cmds,
+                bind,
+            } => {
+                if bind {
+                    let _ = session.send_bodiless();
+                }
+                self.attach(*session, events, cmds);
+            }
+            Command::Session(id, c) => {
+                let Some(link) = self.links.get_mut(&id) else {
+                    if let SessionCommand::Send { reply, .. } = c {
+                        let _ = reply.send(Err(MsrpError::ConnectionClosed));
+                    }
+                    return;
+                };
+                let Some(session) = self.conn.session_mut(&id) else {
+                    return;
+                };
+                match c {
+                    SessionCommand::Send { msg, reply } => {
+                        let (sr, fr) = (msg.success_report, msg.failure_report);
+                        match session.send_message(msg) {
+                            Ok(mid) => {
+                                link.waiting.insert(mid, (reply, sr, fr));
+                            }
+                            Err(e) => {
+                                let _ = reply.send(Err(e.into()));
+                            }
+                        }
+                    }
+                    SessionCommand::Abort { message_id } => {
+                        let _ = session.abort(&message_id);
+                        if let Some((reply, ..)) = link.waiting.remove(&message_id) {
+                            let _ = reply.send(Err(MsrpError::DeliveryFailed {
+                                message_id,
+                                code: 0,
+                                reason: "aborted".into(),
+                            }));
+                        }
+                    }
+                    SessionCommand::Close => {
+                        session.close();
+                        self.dispatch();
+                        self.conn.remove_session(&id);
+                        self.links.remove(&id);
+                    }
+                }
+            }
+            Command::Auth { mut auth, reply } => {
+                let m = auth.start();
+                self.conn.send_raw(m);
+                self.auth = Some((auth, reply));
+            }
+        }
+    }
+
+    /// Routes connection events: outcomes to waiting senders, incoming data to the session
+    /// channels (stashed when a channel is full).
+    fn dispatch(&mut self) {
+        while let Some(ev) = self.conn.poll_event() {
+            match ev {
+                ConnectionEvent::Session { session, event } => self.session_event(session, event),
+                ConnectionEvent::UnknownSession { message } => {
+                    let id = message
+                        .headers
+                        .to_path
+                        .first()
+                        .and_then(|u| u.session_id.clone());
+                    // Frames decoded in the same read as the one that attached the session
+                    // were routed before it was attached.
+                    if id
+                        .as_deref()
+                        .is_some_and(|id| self.conn.session_mut(id).is_some())
+                    {
+                        self.conn.handle_message(Instant::now(), *message);
+                        continue;
+                    }
+                    let pending = match (&self.registry, id) {
+                        (Some(r), Some(id)) => {
+                            r.lock().unwrap_or_else(|e| e.into_inner()).remove(&id)
+                        }
+                        _ => None,
+                    };
+                    match pending {
+                        Some(p) => {
+                            self.attach(p.session, p.events, p.cmds);
+                            self.conn.handle_message(Instant::now(), *message);
+                        }
+                        None => self.conn.reject_unknown(&message),
+                    }
+                }
+                ConnectionEvent::UnmatchedResponse { message } => {
+                    if let Some((mut auth, reply)) = self.auth.take() {
+                        match auth.handle_response(&message) {
+                            RelayAuthStep::Send(m) => {
+                                self.conn.send_raw(*m);
+                                self.auth = Some((auth, reply));
+                            }
+                            RelayAuthStep::Authenticated { use_path, expires } => {
+                                let _ = reply.send(Ok((use_path, expires)));
+                            }
+                            RelayAuthStep::Failed { code, reason } => {
+                                let _ = reply.send(Err(MsrpError::RelayAuth { code, reason }));
+                            }
+                            _ => self.auth = Some((auth, reply)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn session_event(&mut self, session: String, event: SessionEvent) {
+        let Some(link) = self.links.get_mut(&session) else {
+            return;
+        };
+        let resolve = |link: &mut SessionLink, id: &str, r: Result<SendOutcome, MsrpError>| {
+            if let Some((reply, ..)) = link.waiting.remove(id) {
+                let _ = reply.send(r);
+            }
+        };
+        match event {
+            SessionEvent::MessageSent { message_id } => {
+                if let Some((_, sr, fr)) = link.waiting.get(&message_id)
+                    && !sr
+                    && *fr != FailureReport::Yes
+                {
+                    resolve(
+                        link,
+                        &message_id.clone(),
+                        Ok(SendOutcome::Sent { message_id }),
+                    );
+                }
+            }
+            SessionEvent::MessageAcknowledged { message_id }
+                if link.waiting.get(&message_id).is_some_and(|(_, sr, _)| !sr) =>
+            {
+                resolve(
+                    link,
+                    &message_id.clone(),
+                    Ok(SendOutcome::Acknowledged { message_id }),
+                );
+            }
+            SessionEvent::Delivered {
+                message_id,
+                complete: true,
+                ..
+            } => resolve(
+                link,
+                &message_id.clone(),
+                Ok(SendOutcome::Delivered { message_id }),
+            ),
+            SessionEvent::DeliveryFailed {
+                message_id,
+                code,
+                reason,
+            } => resolve(
+                link,
+                &message_id.clone(),
+                Err(MsrpError::DeliveryFailed {
+                    message_id,
+                    code,
+                    reason,
+                }),
+            ),
+            e @ (SessionEvent::MessageReceived(_)
+            | SessionEvent::ChunkReceived(_)
+            | SessionEvent::MessageAborted { .. }) => {
+                if !self.stash.is_empty() {
+                    self.stash.push_back((session, e));
+                } else if let Err(mpsc::error::TrySendError::Full(e)) = link.events.try_send(e) {
+                    self.stash.push_back((session, e));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
+    stream: S,
+    mut cmds: mpsc::Receiver<Command>,
+    self_tx: mpsc::Sender<Command>,
+    registry: Option<Registry>,
+    limits: Limits,
+) {
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let (wtx, mut wrx) = mpsc::channel::<Bytes>(WRITE_CAPACITY);
+    let mut writer_task = tokio::spawn(async move {
+        while let Some(frame) = wrx.recv().await {
+            if writer.write_all(&frame).await.is_err() {
+                return;
+            }
+            if wrx.is_empty() && writer.flush().await.is_err() {
+                return;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    let mut d = Driver {
+        conn: MsrpConnection::new(limits),
+        links: HashMap::new(),
+        stash: VecDeque::new(),
+        auth: None,
+        registry,
+        self_tx,
+    };
+    let mut rbuf = BytesMut::with_capacity(128 * 1024);
+    loop {
+        // Events first: they can queue responses (481, or a session attached just now).
+        d.dispatch();
+        // Hand frames to the writer while it has room.
+        let mut write_blocked = false;
+        loop {
+            let Ok(permit) = wtx.try_reserve() else {
+                write_blocked = true;
+                break;
+            };
+            let mut out = BytesMut::new();
+            if !d.conn.poll_transmit(Instant::now(), &mut out) {
+                break;
+            }
+            permit.send(out.freeze());
+        }
+        d.dispatch();
+        // Deliver stashed events while their channels have room.
+        while let Some((sid, _)) = d.stash.front() {
+            let Some(link) = d.links.get(sid) else {
+                d.stash.pop_front();
+                continue;
+            };
+            match link.events.try_reserve() {
+                Ok(permit) => {
+                    if let Some((_, e)) = d.stash.pop_front() {
+                        permit.send(e);
+                    }
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => {
+                    d.stash.pop_front();
+                }
+                Err(mpsc::error::TrySendError::Full(())) => break,
+            }
+        }
+        let stash_target = d
+            .stash
+            .front()
+            .and_then(|(sid, _)| d.links.get(sid))
+            .map(|l| l.events.clone());
+        let deadline = d.conn.poll_timeout();
+        tokio::select! {
+            c = cmds.recv() => match c {
+                Some(c) => d.handle_command(c),
+                None => break,
+            },
+            r = reader.read_buf(&mut rbuf), if d.stash.is_empty() => match r {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if d.conn.handle_input(Instant::now(), &mut rbuf).is_err() {
+                        break;
+                    }
+                    if rbuf.capacity() - rbuf.len() < 16 * 1024 {
+                        rbuf.reserve(64 * 1024);
+                    }
+                }
+            },
+            p = async { stash_target.as_ref().expect("guarded").reserve().await }, if stash_target.is_some() => {
+                if let (Ok(permit), Some((_, e))) = (p, d.stash.pop_front()) {
+                    permit.send(e);
+                }
+            }
+            p = wtx.reserve(), if write_blocked => {
+                drop(p);
+            }
+            _ = async { tokio::time::sleep_until(deadline.expect("guarded").into()).await }, if deadline.is_some() => {
+                d.conn.handle_timeout(Instant::now());
+            }
+            _ = &mut writer_task => break,
+        }
+    }
+    // Fail everything still waiting.
+    for (_, link) in d.links.drain() {
+        for (_, (reply, ..)) in link.waiting {
+            let _ = reply.send(Err(MsrpError::ConnectionClosed));
+        }
+    }
+    if let Some((_, reply)) = d.auth.take() {
+        let _ = reply.send(Err(MsrpError::ConnectionClosed));
+    }
+    writer_task.abort();
+}
