@@ -2,11 +2,11 @@
 //! its final response, the outcome of a request with its retries, and reading digest
 //! challenges from a 401/407.
 
-use crate::digest::{AuthTarget, Challenge};
+use crate::digest::{AuthTarget, Challenge, ChallengeOutcome, DigestError};
 use crate::engine::{ClientEvent, Engine};
 use crate::header::HeaderName;
 use crate::message::{Request, Response};
-use crate::transaction::Target;
+use crate::transaction::{Target, TransportKind};
 
 /// The result of one request with its retries: the final code and reason, and the response
 /// when one arrived (`None` for timeouts and internal errors).
@@ -49,6 +49,53 @@ pub(crate) fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Chal
         .collect()
 }
 
+/// The reason reported when a 401/407 ends a request instead of being answered: the
+/// response's reason phrase, followed by why no (further) attempt was made, so that
+/// `SIP…DidFail` says whether the password was wrong or missing.
+pub(crate) fn auth_failure_reason(
+    reason: &str,
+    challenges: &[Challenge],
+    outcome: &Result<ChallengeOutcome, DigestError>,
+    has_credentials: bool,
+) -> String {
+    let realm = challenges
+        .iter()
+        .find_map(|c| match c {
+            Challenge::Digest(d) => Some(format!(" for realm \"{}\"", d.realm)),
+            Challenge::Other { .. } => None,
+        })
+        .unwrap_or_default();
+    let why = match outcome {
+        _ if !has_credentials => format!("no credentials{realm}"),
+        Ok(ChallengeOutcome::Rejected) => format!("credentials rejected{realm}"),
+        Ok(_) => format!("too many authentication attempts{realm}"),
+        Err(e) => format!("challenge not usable: {e}"),
+    };
+    format!("{reason} ({why})")
+}
+
+/// The `host[:port]` of the Via sent-by for a request to `target` from `host`: the port of
+/// the local listener of the target's transport. Over TCP and TLS a client needs no listener
+/// of its own (responses return on the connection it opened, RFC 3261 §18.2.2), so without
+/// one the port is left out; UDP needs its socket.
+pub(crate) async fn via_sent_by(
+    engine: &Engine,
+    target: Target,
+    host: &str,
+) -> Result<String, String> {
+    match engine.local_port(target.transport).await {
+        Ok(Some(port)) => Ok(format!("{host}:{port}")),
+        Ok(None) if target.transport != TransportKind::Udp => Ok(host.to_owned()),
+        Ok(None) => Err("the UDP transport is disabled".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The reason of the 503 that stands for a transport error (RFC 3261 §17.1.4).
+pub(crate) fn transport_error_reason(error: &str) -> String {
+    format!("Service Unavailable (transport error: {error})")
+}
+
 /// Sends `request` to `target` and waits for its final response; a transaction timeout is a
 /// 408 outcome.
 pub(crate) async fn exchange(
@@ -66,6 +113,9 @@ pub(crate) async fn exchange(
             Some(ClientEvent::Response(_)) => {}
             Some(ClientEvent::Timeout) => {
                 return Err(failure(408, "Request Timeout".to_owned()));
+            }
+            Some(ClientEvent::TransportError(e)) => {
+                return Err(failure(503, transport_error_reason(&e)));
             }
             Some(_) | None => {
                 return Err(failure(

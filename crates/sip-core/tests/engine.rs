@@ -86,9 +86,19 @@ async fn start_and_stop_post_the_seed_notifications_in_order() {
     assert!(engine.is_running());
     engine.stop().await.unwrap();
     let mut names = Vec::new();
+    let mut logs = 0;
     while let Ok(n) = all.try_recv() {
-        names.push(n.name());
+        // SIPEngineLog lines (start, stop) come between the others
+        if n.name() == "SIPEngineLog" {
+            logs += 1;
+        } else {
+            names.push(n.name());
+        }
     }
+    assert!(
+        logs >= 2,
+        "the start and stop lines are logged at the default level 5"
+    );
     assert_eq!(
         names,
         [
@@ -460,5 +470,211 @@ async fn requests_beyond_the_pending_limit_get_503() {
     let resp = ask(&sock, addr, &request("INFO", "ovl2", me, "", "")).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(resp.headers().contains(&HeaderName::RetryAfter));
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn runtime_setters_change_user_agent_trace_and_claimed_methods() {
+    let (engine, center, addr) = start(config().with_incoming_request("INFO")).await;
+    let mut incoming = engine.incoming_requests().unwrap();
+    let sock = peer().await;
+    let me = sock.local_addr().unwrap();
+
+    engine.set_user_agent("changed/2").await.unwrap();
+    let resp = ask(&sock, addr, &request("OPTIONS", "rt1", me, "", "")).await;
+    assert_eq!(
+        resp.headers().get_str(&HeaderName::UserAgent),
+        Some("changed/2")
+    );
+
+    // trace_sip turned on at run time: both directions are posted from then on
+    let mut traces = center.add_observer(Some("SIPEngineSIPTrace"), None);
+    engine.set_trace_sip(true).await.unwrap();
+    ask(&sock, addr, &request("OPTIONS", "rt2", me, "", "")).await;
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let n = next(&mut traces).await;
+        let NotificationData::EngineSipTrace(t) = n.data() else {
+            panic!("unexpected {n:?}")
+        };
+        seen.push(t.received);
+    }
+    assert_eq!(seen, [true, false]);
+    engine.set_trace_sip(false).await.unwrap();
+    ask(&sock, addr, &request("OPTIONS", "rt3", me, "", "")).await;
+    assert!(traces.try_recv().is_err(), "no trace once turned off");
+
+    // an unclaimed INFO is no longer handed to the application: 405 with Allow
+    engine.remove_incoming_request("INFO").await.unwrap();
+    let resp = ask(&sock, addr, &request("INFO", "rt4", me, "", "")).await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        !resp
+            .headers()
+            .get_str(&HeaderName::Allow)
+            .unwrap()
+            .contains("INFO")
+    );
+    assert!(incoming.try_recv().is_err());
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn add_event_makes_a_new_package_acceptable_for_incoming_subscriptions() {
+    let (engine, _c, addr) = start(config()).await;
+    let sock = peer().await;
+    let me = sock.local_addr().unwrap();
+    let msg = request("SUBSCRIBE", "ev1", me, "Event: x-test-pkg\r\n", "");
+    assert_eq!(ask(&sock, addr, &msg).await.status(), StatusCode::BAD_EVENT);
+    engine
+        .add_event("x-test-pkg", &["application/x-test+xml"])
+        .await
+        .unwrap();
+    engine.add_incoming_event("x-test-pkg").await.unwrap();
+    let mut incoming = engine.incoming_requests().unwrap();
+    let msg = request("SUBSCRIBE", "ev2", me, "Event: x-test-pkg\r\n", "");
+    sock.send_to(msg.as_bytes(), addr).await.unwrap();
+    let req = timeout(WAIT, incoming.recv()).await.unwrap().unwrap();
+    assert_eq!(
+        req.request.headers().get_str(&HeaderName::Event),
+        Some("x-test-pkg")
+    );
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn set_tcp_port_opens_and_closes_the_tcp_listener() {
+    let (engine, _c, _) = start(config()).await;
+    assert_eq!(engine.local_port(TransportKind::Tcp).await.unwrap(), None);
+    engine.set_tcp_port(Some(0)).await.unwrap();
+    let port = engine
+        .local_port(TransportKind::Tcp)
+        .await
+        .unwrap()
+        .expect("TCP listening");
+    TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    engine.set_tcp_port(None).await.unwrap();
+    assert_eq!(engine.local_port(TransportKind::Tcp).await.unwrap(), None);
+    assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    engine.stop().await.unwrap();
+}
+
+/// OPTIONS from `from` to `to` over `kind` through `Engine::send_request`; the final status.
+async fn options_between(from: &Engine, to: SocketAddr, kind: TransportKind) -> ClientEvent {
+    let options = Request::builder(
+        Method::Options,
+        sip_core::uri::Uri::parse(&format!("sip:{to}")).unwrap(),
+    )
+    .header(
+        HeaderName::Via,
+        format!("SIP/2.0/{kind:?} 127.0.0.1").to_uppercase(),
+    )
+    .header(HeaderName::MaxForwards, "70")
+    .header(HeaderName::To, format!("<sip:{to}>"))
+    .header(HeaderName::From, "<sip:engine@127.0.0.1>;tag=t1")
+    .header(HeaderName::CallId, format!("tls-{}@test", to.port()))
+    .header(HeaderName::CSeq, "1 OPTIONS")
+    .build();
+    let mut tx = from
+        .send_request(options, Target::new(to, kind))
+        .await
+        .unwrap();
+    loop {
+        match timeout(WAIT, tx.events.recv()).await.unwrap().unwrap() {
+            ClientEvent::Response(r) if r.status().is_provisional() => {}
+            other => return other,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_tls_options_starts_a_verified_tls_listener_at_run_time() {
+    let dir = interop_support::RunDir::new("engine-tls").unwrap();
+    let ca = interop_support::TestCa::generate(dir.path()).unwrap();
+    let (server, _c, _) = start(config()).await;
+    assert_eq!(server.local_port(TransportKind::Tls).await.unwrap(), None);
+    let tls = sip_core::transport::TlsOptions {
+        cert_file: Some(ca.server_pem.clone()),
+        privkey_file: Some(ca.server_key.clone()),
+        ..Default::default()
+    };
+    server.set_tls_options(Some(0), tls).await.unwrap();
+    let port = server
+        .local_port(TransportKind::Tls)
+        .await
+        .unwrap()
+        .expect("TLS listening");
+    let to = SocketAddr::from(([127, 0, 0, 1], port));
+
+    // a client that trusts the test CA gets its OPTIONS answered over TLS
+    let trusting = sip_core::transport::TlsOptions {
+        ca_file: Some(ca.ca_pem.clone()),
+        ..Default::default()
+    };
+    let (client, _c2, _) = start(config().with_tls_options(trusting)).await;
+    match options_between(&client, to, TransportKind::Tls).await {
+        ClientEvent::Response(r) => assert_eq!(r.status(), StatusCode::OK),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // one that does not (system roots only) fails at once with a transport error
+    let (stranger, _c3, _) = start(config()).await;
+    match options_between(&stranger, to, TransportKind::Tls).await {
+        ClientEvent::TransportError(e) => assert!(e.contains("certificate"), "{e}"),
+        other => panic!("unexpected {other:?}"),
+    }
+    for e in [server, client, stranger] {
+        e.stop().await.unwrap();
+    }
+}
+
+/// Reads one response from a stream.
+async fn read_response(stream: &mut TcpStream) -> Response {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let rest = buf.split_off(end + 4 + len);
+                assert!(rest.is_empty(), "one response at a time");
+                let m = SipMessage::parse(Bytes::from(buf)).unwrap();
+                return m.as_response().unwrap().clone();
+            }
+        }
+        let n = timeout(WAIT, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A framed message that does not parse gets a 400 on its connection, which stays open for
+/// the next request.
+#[tokio::test]
+async fn malformed_message_on_tcp_gets_400_and_the_connection_stays_usable() {
+    let (engine, _c, _) = start(config().with_tcp_port(Some(0))).await;
+    let port = engine
+        .local_port(TransportKind::Tcp)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let me = stream.local_addr().unwrap();
+    let bad = request("OPTIONS", "tcpbad", me, "this line is not a header\r\n", "")
+        .replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    stream.write_all(bad.as_bytes()).await.unwrap();
+    let resp = read_response(&mut stream).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let good = request("OPTIONS", "tcpgood", me, "", "").replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    stream.write_all(good.as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut stream).await.status(), StatusCode::OK);
     engine.stop().await.unwrap();
 }

@@ -613,3 +613,60 @@ async fn failed_refresh_lets_the_registration_expire() {
     }
     assert!(!c.registration.is_registered());
 }
+
+/// A second register() while the first REGISTER waits for its answer pre-empts it: only the
+/// second reports, and the late answer to the first changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_pre_empts_a_register_in_flight() {
+    let server = Engine::start(
+        config().with_incoming_request("REGISTER"),
+        NotificationCenter::new(),
+    )
+    .await
+    .unwrap();
+    let port = server
+        .local_port(TransportKind::Udp)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut incoming = server.incoming_requests().unwrap();
+    let registrar = Target::new(SocketAddr::from(([127, 0, 0, 1], port)), TransportKind::Udp);
+    let Client {
+        registration,
+        mut observer,
+        _engine,
+    } = client(None, 600).await;
+    let registration = Arc::new(registration);
+
+    let r = registration.clone();
+    let first = tokio::spawn(async move { r.register(contact(), registrar, Some(WAIT)).await });
+    // the first REGISTER arrives and is left unanswered
+    let held = timeout(WAIT, incoming.recv()).await.unwrap().unwrap();
+    let r = registration.clone();
+    let second = tokio::spawn(async move { r.register(contact(), registrar, Some(WAIT)).await });
+    let fresh = timeout(WAIT, incoming.recv()).await.unwrap().unwrap();
+    assert_eq!(call_id(&fresh.request), call_id(&held.request));
+    assert!(cseq(&fresh.request) > cseq(&held.request));
+    // the pre-empted call has returned without an outcome of its own
+    timeout(WAIT, first).await.unwrap().unwrap();
+    assert!(observer.try_recv().is_err());
+
+    server
+        .respond(&fresh.key, ok(&fresh.request))
+        .await
+        .unwrap();
+    timeout(WAIT, second).await.unwrap().unwrap();
+    assert!(matches!(
+        next(&mut observer).await,
+        RegistrationNotification::DidSucceed(_)
+    ));
+    // a late answer to the pre-empted REGISTER posts nothing
+    server.respond(&held.key, ok(&held.request)).await.unwrap();
+    assert!(
+        timeout(Duration::from_millis(300), observer.recv())
+            .await
+            .is_err()
+    );
+    assert!(registration.is_registered());
+    server.stop().await.unwrap();
+}

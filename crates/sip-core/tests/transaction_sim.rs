@@ -1202,3 +1202,41 @@ fn send_request_rejects_duplicates_and_cseq_mismatch() {
     ));
     assert_eq!(uac.len(), 1);
 }
+
+#[test]
+fn transport_error_ends_pending_client_transactions_to_that_target_only() {
+    let mut uac = layer();
+    let start = Instant::now();
+    let mut log = Log::default();
+    let tls = Target::new(addr(UAS), TransportKind::Tls);
+    let other = Target::new(addr("127.0.0.1:5999"), TransportKind::Tls);
+    let failed = uac
+        .send_request(start, request("OPTIONS", "z9hG4bKte1", "", "TLS"), tls)
+        .unwrap();
+    let failed_invite = uac
+        .send_request(start, request("INVITE", "z9hG4bKte2", "", "TLS"), tls)
+        .unwrap();
+    let untouched = uac
+        .send_request(start, request("OPTIONS", "z9hG4bKte3", "", "TLS"), other)
+        .unwrap();
+    drain(&mut uac, start, &mut log);
+    log.events.clear();
+
+    uac.handle_transport_error(tls, "connection refused");
+    drain(&mut uac, start, &mut log);
+    let events: Vec<&TransactionEvent> = log.events.iter().map(|(_, e)| e).collect();
+    for key in [&failed, &failed_invite] {
+        assert!(events.iter().any(|e| matches!(
+            e,
+            TransactionEvent::TransportError { key: k, reason } if k == key && reason == "connection refused"
+        )));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, TransactionEvent::Terminated { key: k } if k == key))
+        );
+        assert_eq!(uac.state(key), None);
+    }
+    assert_eq!(uac.state(&untouched), Some(TransactionState::Trying));
+    assert_eq!(uac.len(), 1);
+}

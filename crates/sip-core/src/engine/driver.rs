@@ -64,6 +64,7 @@ pub(super) async fn spawn(
         commands,
         incoming: incoming_tx,
         clients: HashMap::new(),
+        send_failures: mpsc::channel(256),
         pending: HashSet::new(),
         center,
         sender,
@@ -71,8 +72,53 @@ pub(super) async fn spawn(
         config,
     };
     let span = tracing::info_span!("sip_engine");
-    tokio::spawn(driver.run().instrument(span));
+    let (center, sender, flag) = (
+        driver.center.clone(),
+        driver.sender.clone(),
+        running.clone(),
+    );
+    let task = tokio::spawn(driver.run().instrument(span));
+    // A panic in the driver is reported, as the seed's unexpected exception in the stack
+    // thread: SIPEngineGotException, then SIPEngineDidFail and SIPEngineDidEnd.
+    tokio::spawn(async move {
+        let Err(e) = task.await else { return };
+        if !e.is_panic() {
+            return;
+        }
+        let payload = e.into_panic();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic payload".to_owned());
+        tracing::error!(%message, "engine driver panicked");
+        if flag.swap(false, Ordering::AcqRel) {
+            let post = |data| center.post_notification(Some(&sender), data);
+            post(NotificationData::EngineGotException(
+                crate::notification::GotExceptionData {
+                    error_type: "panic".to_owned(),
+                    value: message.clone(),
+                    traceback: String::new(),
+                },
+            ));
+            post(NotificationData::EngineDidFail(
+                crate::notification::EngineDidFailData {
+                    reason: format!("the engine driver panicked: {message}"),
+                },
+            ));
+            post(NotificationData::EngineDidEnd);
+        }
+    });
     Ok((cmd_tx, incoming_rx, running))
+}
+
+/// `UDP`, `TCP` or `TLS`.
+fn transport_label(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Udp => "UDP",
+        TransportKind::Tcp => "TCP",
+        _ => "TLS",
+    }
 }
 
 fn transport_config(config: &EngineConfig) -> TransportConfig {
@@ -82,6 +128,8 @@ fn transport_config(config: &EngineConfig) -> TransportConfig {
         tcp: addr(config.tcp_port),
         tls_listen: addr(config.tls_port),
         tls: config.tls_options.clone(),
+        // Outgoing TLS works without a TLS listener of ours.
+        tls_client: true,
         ..TransportConfig::default()
     }
 }
@@ -112,6 +160,9 @@ fn build_policy(config: &EngineConfig) -> Result<RequestPolicy, EngineError> {
     Ok(policy)
 }
 
+/// A request the transport could not deliver: where to, and why.
+type SendFailure = (Target, String);
+
 struct Driver {
     layer: TransactionLayer,
     rng: StdRng,
@@ -123,6 +174,8 @@ struct Driver {
     commands: mpsc::Receiver<Command>,
     incoming: mpsc::Sender<IncomingRequest>,
     clients: HashMap<TransactionKey, mpsc::Sender<ClientEvent>>,
+    /// Failed sends of the tasks that open TCP/TLS connections, reported back to the loop.
+    send_failures: (mpsc::Sender<SendFailure>, mpsc::Receiver<SendFailure>),
     /// Server transactions handed to the application and not yet finally answered.
     pending: HashSet<TransactionKey>,
     center: NotificationCenter,
@@ -133,7 +186,19 @@ struct Driver {
 
 impl Driver {
     async fn run(mut self) {
-        tracing::debug!("engine driver started");
+        let listening: Vec<String> = [TransportKind::Udp, TransportKind::Tcp, TransportKind::Tls]
+            .into_iter()
+            .filter_map(|k| {
+                self.transport
+                    .local_addr(k)
+                    .map(|a| format!("{} {a}", transport_label(k)))
+            })
+            .collect();
+        self.log(
+            3,
+            "engine",
+            format!("started, listening on {}", listening.join(", ")),
+        );
         loop {
             self.flush().await;
             let deadline = self.layer.poll_timeout();
@@ -159,6 +224,18 @@ impl Driver {
                         return;
                     }
                 },
+                Some((target, reason)) = self.send_failures.1.recv() => {
+                    self.log(
+                        2,
+                        "transport",
+                        format!(
+                            "send to {} over {} failed: {reason}",
+                            target.addr,
+                            transport_label(target.transport)
+                        ),
+                    );
+                    self.layer.handle_transport_error(target, &reason);
+                }
                 () = sleep_until(deadline), if deadline.is_some() => {
                     self.layer.handle_timeout(Instant::now());
                 }
@@ -167,14 +244,14 @@ impl Driver {
     }
 
     async fn shutdown(&mut self) {
-        tracing::debug!("engine driver stopping");
+        self.log(4, "engine", "stopping".to_owned());
         self.clients.clear();
         self.pending.clear();
         self.transport.shutdown().await;
     }
 
     async fn fail(&mut self, reason: &str) {
-        tracing::error!(reason, "engine failed");
+        self.log(1, "engine", format!("failed: {reason}"));
         if self.running.swap(false, Ordering::AcqRel) {
             self.post(NotificationData::EngineDidFail(
                 crate::notification::EngineDidFailData {
@@ -188,6 +265,27 @@ impl Driver {
 
     fn post(&self, data: NotificationData) {
         self.center.post_notification(Some(&self.sender), data);
+    }
+
+    /// Logs `message` from stack module `module` at `level` (1 = most critical … 5): through
+    /// `tracing`, and as `SIPEngineLog` when `level` is within the configured `log_level`.
+    fn log(&self, level: u8, module: &str, message: String) {
+        match level {
+            0 | 1 => tracing::error!(module, "{message}"),
+            2 => tracing::warn!(module, "{message}"),
+            3 => tracing::info!(module, "{message}"),
+            4 => tracing::debug!(module, "{message}"),
+            _ => tracing::trace!(module, "{message}"),
+        }
+        if level <= self.config.log_level {
+            self.post(NotificationData::EngineLog(
+                crate::notification::EngineLogData {
+                    sender: module.to_owned(),
+                    level,
+                    message,
+                },
+            ));
+        }
     }
 
     fn tag(&mut self) -> String {
@@ -223,14 +321,18 @@ impl Driver {
         }
         if kind == TransportKind::Udp {
             if let Err(e) = self.transport.send(kind, destination, None, bytes).await {
-                tracing::warn!(%destination, error = %e, "send failed");
+                self.log(2, "transport", format!("send to {destination} failed: {e}"));
+                self.layer
+                    .handle_transport_error(Target::new(destination, kind), &e.to_string());
             }
         } else {
             // A connection may have to be opened: do not block the driver on it.
             let transport = self.transport.clone();
+            let failures = self.send_failures.0.clone();
             tokio::spawn(async move {
                 if let Err(e) = transport.send(kind, destination, None, bytes).await {
-                    tracing::warn!(%destination, error = %e, "send failed");
+                    // Full only under a flood of failures; those transactions time out.
+                    let _ = failures.try_send((Target::new(destination, kind), e.to_string()));
                 }
             });
         }
@@ -275,7 +377,11 @@ impl Driver {
                         data: raw.clone(),
                     }));
                 }
-                tracing::debug!(%source, %error, "malformed message");
+                self.log(
+                    3,
+                    "parser",
+                    format!("malformed message from {source}: {error}"),
+                );
                 let tag = self.tag();
                 if let Some(mut response) = uas::reject_malformed(&raw, &error, || tag) {
                     self.stamp(response.headers_mut());
@@ -321,6 +427,9 @@ impl Driver {
                 self.notify_client(&key, ClientEvent::Response(response));
             }
             TransactionEvent::Timeout { key } => self.notify_client(&key, ClientEvent::Timeout),
+            TransactionEvent::TransportError { key, reason } => {
+                self.notify_client(&key, ClientEvent::TransportError(reason));
+            }
             TransactionEvent::Terminated { key } => {
                 if let Some(tx) = self.clients.remove(&key) {
                     let _ = tx.try_send(ClientEvent::Terminated);
@@ -344,6 +453,11 @@ impl Driver {
                 source,
                 error,
             } if message.is_request() => {
+                self.log(
+                    3,
+                    "parser",
+                    format!("malformed message from {}: {error}", source.addr),
+                );
                 let tag = self.tag();
                 if let Some(mut response) =
                     uas::reject_malformed(&message.to_bytes(), &error, || tag)
@@ -368,7 +482,7 @@ impl Driver {
     fn answer(&mut self, key: &TransactionKey, mut response: Response) {
         self.stamp(response.headers_mut());
         if let Err(e) = self.layer.send_response(Instant::now(), key, response) {
-            tracing::warn!(?key, error = %e, "cannot answer");
+            self.log(2, "transaction", format!("cannot answer {key:?}: {e}"));
         }
     }
 
@@ -540,6 +654,9 @@ impl Driver {
                 let _ = reply.send(self.reconfigure(config));
             }
             Command::SetTraceSip(enabled) => self.config.trace_sip = enabled,
+            Command::SetLogLevel(level) => self.config.log_level = level,
+            #[cfg(test)]
+            Command::PanicForTest => panic!("panic requested by a test"),
             Command::SetUserAgent(user_agent) => self.config.user_agent = user_agent,
             Command::SendRequest(request, target, reply) => {
                 let mut request = *request;
@@ -602,7 +719,11 @@ impl Driver {
                         self.events = events;
                     }
                     Err(e2) => {
-                        tracing::error!(error = %e2, "cannot restore the transports");
+                        self.log(
+                            1,
+                            "transport",
+                            format!("cannot restore the transports: {e2}"),
+                        );
                     }
                 }
                 Err(e.into())

@@ -95,6 +95,9 @@ pub enum ClientEvent {
     Response(Response),
     /// Timer B or F fired: no final response.
     Timeout,
+    /// The request could not be delivered (connection refused, TLS handshake failed, …):
+    /// to be treated as a 503 (RFC 3261 §17.1.4). `Terminated` follows.
+    TransportError(String),
     /// The transaction ended; no more events follow.
     Terminated,
 }
@@ -122,6 +125,10 @@ enum Command {
     RemoveIncomingEvent(String, Reply<()>),
     AddEvent(String, Vec<String>, Reply<()>),
     SetTraceSip(bool),
+    SetLogLevel(u8),
+    /// Makes the driver panic (tests of the SIPEngineGotException path).
+    #[cfg(test)]
+    PanicForTest,
     SetUserAgent(String),
     SendRequest(Box<Request>, Target, Reply<ClientTransaction>),
     Respond(TransactionKey, Box<Response>, Reply<()>),
@@ -286,6 +293,12 @@ impl Engine {
         self.send(Command::SetTraceSip(enabled)).await
     }
 
+    /// Changes the highest level (1 = most critical … 5) posted as `SIPEngineLog`; 0 posts
+    /// none. Everything is also logged through `tracing`, whatever this level.
+    pub async fn set_log_level(&self, level: u8) -> Result<(), EngineError> {
+        self.send(Command::SetLogLevel(level)).await
+    }
+
     /// Changes the User-Agent header value.
     pub async fn set_user_agent(&self, user_agent: &str) -> Result<(), EngineError> {
         self.send(Command::SetUserAgent(user_agent.to_owned()))
@@ -351,5 +364,123 @@ impl Engine {
             .center
             .post_notification(Some(&inner.sender), NotificationData::EngineDidEnd);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::notification::{Notification, Observer};
+
+    async fn next(observer: &mut Observer) -> Notification {
+        tokio::time::timeout(Duration::from_secs(5), observer.recv())
+            .await
+            .expect("a notification in time")
+            .expect("observer open")
+    }
+
+    fn loopback_config() -> EngineConfig {
+        EngineConfig::new()
+            .with_ip_address("127.0.0.1".parse().unwrap())
+            .with_udp_port(Some(0))
+            .with_tcp_port(None)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_driver_posts_got_exception_then_did_fail_and_did_end() {
+        let center = NotificationCenter::new();
+        let engine = Engine::start(loopback_config(), center.clone())
+            .await
+            .unwrap();
+        let mut observer = center.add_observer(None, Some(engine.notification_sender().id()));
+        engine.send(Command::PanicForTest).await.unwrap();
+        let mut names = Vec::new();
+        loop {
+            let n = next(&mut observer).await;
+            if let NotificationData::EngineGotException(data) = n.data() {
+                assert_eq!(data.error_type, "panic");
+                assert_eq!(data.value, "panic requested by a test");
+            }
+            if let NotificationData::EngineDidFail(data) = n.data() {
+                assert!(data.reason.contains("panic requested by a test"));
+            }
+            if n.name() != "SIPEngineLog" {
+                names.push(n.name());
+            }
+            if n.name() == "SIPEngineDidEnd" {
+                break;
+            }
+        }
+        assert_eq!(
+            names,
+            [
+                "SIPEngineGotException",
+                "SIPEngineDidFail",
+                "SIPEngineDidEnd"
+            ]
+        );
+        assert!(!engine.is_running());
+        assert!(matches!(
+            engine.set_trace_sip(true).await,
+            Err(EngineError::NotRunning)
+        ));
+    }
+
+    #[tokio::test]
+    async fn log_lines_are_posted_up_to_the_log_level() {
+        let center = NotificationCenter::new();
+        let mut logs = center.add_observer(Some("SIPEngineLog"), None);
+        let engine = Engine::start(loopback_config().with_log_level(3), center.clone())
+            .await
+            .unwrap();
+        let n = next(&mut logs).await;
+        let NotificationData::EngineLog(data) = n.data() else {
+            panic!("unexpected {n:?}")
+        };
+        assert_eq!((data.level, data.sender.as_str()), (3, "engine"));
+        assert!(
+            data.message
+                .starts_with("started, listening on UDP 127.0.0.1:")
+        );
+
+        // A malformed datagram is logged at level 3 by the parser module.
+        let port = engine
+            .local_port(TransportKind::Udp)
+            .await
+            .unwrap()
+            .unwrap();
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket
+            .send_to(
+                b"INVITE sip:x SIP/2.0\r\nVia: broken\r\n\r\n",
+                ("127.0.0.1", port),
+            )
+            .await
+            .unwrap();
+        let n = next(&mut logs).await;
+        let NotificationData::EngineLog(data) = n.data() else {
+            panic!("unexpected {n:?}")
+        };
+        assert_eq!((data.level, data.sender.as_str()), (3, "parser"));
+        assert!(data.message.contains("malformed message from 127.0.0.1:"));
+
+        // Level 2 keeps level-3 lines back; the stop line (level 4) never shows.
+        engine.set_log_level(2).await.unwrap();
+        // a round trip through the driver: the new level is in force before the datagram
+        engine.local_port(TransportKind::Udp).await.unwrap();
+        socket
+            .send_to(
+                b"INVITE sip:x SIP/2.0\r\nVia: broken\r\n\r\n",
+                ("127.0.0.1", port),
+            )
+            .await
+            .unwrap();
+        engine.stop().await.unwrap();
+        assert!(matches!(
+            logs.try_recv(),
+            Err(crate::notification::TryRecvError::Empty)
+        ));
     }
 }

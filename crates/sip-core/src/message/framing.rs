@@ -17,7 +17,7 @@
 //! assert!(matches!(framer.next_frame(), Some(Ok(Frame::Message(_)))));
 //! ```
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::SipMessage;
 use super::parser::{BodyMode, ParseLimits, find_head_end, parse};
@@ -43,6 +43,14 @@ pub enum Frame {
     Ping,
     /// `CRLF`: the answer to our ping.
     Pong,
+    /// A complete frame (its Content-Length was read) that does not parse as a message. The
+    /// stream stays in step: the caller can answer it (400) and go on reading.
+    Malformed {
+        /// The frame's bytes.
+        raw: Bytes,
+        /// Why it does not parse.
+        error: ParseError,
+    },
 }
 
 /// Reassembles SIP messages from a byte stream.
@@ -84,7 +92,8 @@ impl StreamFramer {
         Ok(())
     }
 
-    /// The next complete frame, `None` when more bytes are needed.
+    /// The next complete frame, `None` when more bytes are needed. An error means the stream
+    /// cannot be framed any further (no usable Content-Length, or too large): close it.
     pub fn next_frame(&mut self) -> Option<Result<Frame, ParseError>> {
         if self.buf.starts_with(b"\r\n\r\n") {
             self.buf.advance(4);
@@ -136,7 +145,12 @@ impl StreamFramer {
             return None;
         }
         let frame = self.buf.split_to(total).freeze();
-        Some(parse(frame, &self.limits, BodyMode::Framed).map(|m| Frame::Message(Box::new(m))))
+        Some(Ok(
+            match parse(frame.clone(), &self.limits, BodyMode::Framed) {
+                Ok(m) => Frame::Message(Box::new(m)),
+                Err(error) => Frame::Malformed { raw: frame, error },
+            },
+        ))
     }
 }
 
@@ -183,6 +197,23 @@ mod tests {
     use super::*;
 
     const MSG: &[u8] = b"MESSAGE sip:a@b SIP/2.0\r\nl: 5\r\n\r\nhello";
+
+    #[test]
+    fn framed_but_unparseable_message_keeps_the_stream_in_step() {
+        let mut f = StreamFramer::new(ParseLimits::default(), KeepAliveRole::Server);
+        f.push(b"MESSAGE sip:a@b SIP/2.0\r\nnot a header\r\nl: 2\r\n\r\nhi")
+            .unwrap();
+        f.push(MSG).unwrap();
+        match f.next_frame() {
+            Some(Ok(Frame::Malformed { raw, error })) => {
+                assert!(raw.ends_with(b"\r\n\r\nhi"));
+                assert_eq!(error.status_code(), 400);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(f.next_frame(), Some(Ok(Frame::Message(_)))));
+        assert!(f.next_frame().is_none());
+    }
 
     #[test]
     fn byte_by_byte_reassembly() {

@@ -54,7 +54,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client_exchange::{Outcome, challenges_of, exchange, failure, outcome_of};
+use crate::client_exchange::{
+    Outcome, auth_failure_reason, challenges_of, exchange, failure, outcome_of, via_sent_by,
+};
 use crate::digest::{AuthTarget, ChallengeOutcome, DigestClient};
 use crate::engine::Engine;
 use crate::header::{Expires, FromHeader, HeaderName, SipETag, TypedHeader};
@@ -509,7 +511,15 @@ impl Inner {
                             {
                                 retries += 1;
                             }
-                            _ => return outcome_of(response, code, reason),
+                            _ => {
+                                let reason = auth_failure_reason(
+                                    &reason,
+                                    &challenges,
+                                    &outcome,
+                                    has_credentials,
+                                );
+                                return outcome_of(response, code, reason);
+                            }
                         }
                     }
                     412 => {
@@ -538,12 +548,6 @@ impl Inner {
     }
 
     async fn build_request(&self, kind: Kind, target: Target) -> Result<Request, String> {
-        let port = self
-            .engine
-            .local_port(target.transport)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no local {:?} transport", target.transport))?;
         let credentials = self
             .credentials
             .read()
@@ -554,6 +558,7 @@ impl Inner {
             SocketAddr::V6(a) if a.ip().is_loopback() => "[::1]".to_owned(),
             _ => "0.0.0.0".to_owned(),
         };
+        let sent_by = via_sent_by(&self.engine, target, &local_ip).await?;
         let mut s = self.lock_state();
         let uri = s.from_header.uri().clone();
         s.cseq += 1;
@@ -561,7 +566,7 @@ impl Inner {
         let mut builder = Request::builder(Method::from("PUBLISH"), uri.clone())
             .header(
                 HeaderName::Via,
-                format!("SIP/2.0/{transport} {local_ip}:{port};rport"),
+                format!("SIP/2.0/{transport} {sent_by};rport"),
             )
             .header(HeaderName::MaxForwards, "70")
             .header(HeaderName::From, s.from_header.to_value_string())

@@ -46,6 +46,7 @@ mod notifications;
 
 use std::any::Any;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
@@ -55,7 +56,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client_exchange::{Outcome, challenges_of, exchange, failure, outcome_of};
+use crate::client_exchange::{
+    Outcome, auth_failure_reason, challenges_of, exchange, failure, outcome_of, via_sent_by,
+};
 use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
 use crate::engine::Engine;
 use crate::header::{Contact, Expires, FromHeader, HeaderName, MinExpires, TypedHeader};
@@ -110,6 +113,10 @@ struct Inner {
     credentials: RwLock<Option<SharedCredentials>>,
     state: Mutex<State>,
     op: tokio::sync::Mutex<()>,
+    /// Counts `register()`/`end()` calls; a REGISTER in flight gives way when it changes.
+    generation: AtomicU64,
+    /// Wakes the REGISTER in flight when a newer call pre-empts it.
+    preempt: Notify,
     wake: Notify,
     refresher: Mutex<Option<JoinHandle<()>>>,
 }
@@ -166,6 +173,8 @@ impl Registration {
                 credentials: RwLock::new(credentials),
                 state: Mutex::new(state),
                 op: tokio::sync::Mutex::new(()),
+                generation: AtomicU64::new(0),
+                preempt: Notify::new(),
                 wake: Notify::new(),
                 refresher: Mutex::new(None),
             }),
@@ -249,14 +258,16 @@ impl Registration {
 
     /// Sends a REGISTER for `contact_header` to `route` (the registrar) and waits for the
     /// outcome, posted as `SIPRegistrationDidSucceed` or `SIPRegistrationDidFail`. `timeout`
-    /// bounds the whole exchange (a 408 failure when it runs out). Calls are serialized: a call
-    /// made while another REGISTER is in progress runs after it.
+    /// bounds the whole exchange (a 408 failure when it runs out). A REGISTER already in
+    /// flight (of an earlier call or of the automatic refresh) is pre-empted: its outcome is
+    /// no longer waited for and posts nothing.
     pub async fn register(
         &self,
         contact_header: Contact,
         route: Target,
         timeout: Option<Duration>,
     ) {
+        self.inner.preempt_in_flight();
         let _guard = self.inner.op.lock().await;
         self.inner.do_register(contact_header, route, timeout).await;
         self.ensure_refresher();
@@ -264,8 +275,10 @@ impl Registration {
 
     /// Unregisters (REGISTER with `Expires: 0` to the last registrar) when registered: posts
     /// `SIPRegistrationWillEnd`, then `SIPRegistrationDidEnd` (`expired: false`) or
-    /// `SIPRegistrationDidNotEnd`. Does nothing when not registered.
+    /// `SIPRegistrationDidNotEnd`. Does nothing when not registered. Pre-empts a REGISTER in
+    /// flight, as [`register`](Self::register) does.
     pub async fn end(&self, timeout: Option<Duration>) {
+        self.inner.preempt_in_flight();
         let _guard = self.inner.op.lock().await;
         let (contact, target) = {
             let s = self.inner.lock_state();
@@ -278,7 +291,9 @@ impl Registration {
             .post(RegistrationNotification::WillEnd(RegistrationWillEnd {}));
         let mut contact = contact;
         contact.set_expires(0);
-        let out = self.inner.transact(&contact, target, 0, timeout).await;
+        let Some(out) = self.inner.transact(&contact, target, 0, timeout).await else {
+            return;
+        };
         if (200..300).contains(&out.code) {
             {
                 let mut s = self.inner.lock_state();
@@ -396,7 +411,10 @@ impl Inner {
 
     async fn do_register(&self, contact: Contact, target: Target, timeout: Option<Duration>) {
         let duration = self.lock_state().duration;
-        let out = self.transact(&contact, target, duration, timeout).await;
+        let Some(out) = self.transact(&contact, target, duration, timeout).await else {
+            // pre-empted by a newer register() or end(): that call reports
+            return;
+        };
         let Some(response) = out.response.filter(|_| (200..300).contains(&out.code)) else {
             {
                 let mut s = self.lock_state();
@@ -445,8 +463,38 @@ impl Inner {
         )));
     }
 
-    /// One REGISTER exchange with its retries after challenges and 423.
+    /// Makes the REGISTER in flight, if any, give way to the caller.
+    fn preempt_in_flight(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.preempt.notify_waiters();
+    }
+
+    /// One REGISTER exchange with its retries after challenges and 423; `None` when a newer
+    /// `register()`/`end()` pre-empted it.
     async fn transact(
+        &self,
+        contact: &Contact,
+        target: Target,
+        expires: u32,
+        timeout: Option<Duration>,
+    ) -> Option<Outcome> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let preempted = async {
+            loop {
+                let notified = self.preempt.notified();
+                if self.generation.load(Ordering::Acquire) != generation {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::select! {
+            out = self.transact_until_final(contact, target, expires, timeout) => Some(out),
+            () = preempted => None,
+        }
+    }
+
+    async fn transact_until_final(
         &self,
         contact: &Contact,
         target: Target,
@@ -491,7 +539,15 @@ impl Inner {
                                 retries += 1;
                                 continue;
                             }
-                            _ => return outcome_of(response, code, reason),
+                            _ => {
+                                let reason = auth_failure_reason(
+                                    &reason,
+                                    &challenges,
+                                    &outcome,
+                                    has_credentials,
+                                );
+                                return outcome_of(response, code, reason);
+                            }
                         }
                     }
                     423 if retry => match response.headers().typed_first::<MinExpires>() {
@@ -521,18 +577,13 @@ impl Inner {
         target: Target,
         expires: u32,
     ) -> Result<Request, String> {
-        let port = self
-            .engine
-            .local_port(target.transport)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no local {:?} transport", target.transport))?;
         let via_host = contact
             .addr
             .as_ref()
             .and_then(|a| a.uri().as_sip())
             .map(|u| u.host().to_string())
             .unwrap_or_else(|| "127.0.0.1".to_owned());
+        let sent_by = via_sent_by(&self.engine, target, &via_host).await?;
         let credentials = self
             .credentials
             .read()
@@ -555,7 +606,7 @@ impl Inner {
         let mut request = Request::builder(Method::Register, request_uri.clone())
             .header(
                 HeaderName::Via,
-                format!("SIP/2.0/{} {via_host}:{port};rport", transport_name(target)),
+                format!("SIP/2.0/{} {sent_by};rport", transport_name(target)),
             )
             .header(HeaderName::MaxForwards, "70")
             .header(HeaderName::From, s.from_header.to_value_string())

@@ -13,6 +13,7 @@ use super::{
     RequestDidSucceedData, RequestError, RequestGotProvisionalResponseData, RequestWillExpireData,
     non_empty,
 };
+use crate::client_exchange::transport_error_reason;
 use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
 use crate::engine::{ClientEvent, Engine};
 use crate::header::{
@@ -439,6 +440,7 @@ fn transport_name(kind: TransportKind) -> &'static str {
 enum Attempt {
     Final(Response),
     Timeout,
+    TransportError(String),
     Ended,
     Error(String),
 }
@@ -499,6 +501,7 @@ async fn attempt(
                 }
                 Some(ClientEvent::Response(r)) => return Attempt::Final(r),
                 Some(ClientEvent::Timeout) => return Attempt::Timeout,
+                Some(ClientEvent::TransportError(e)) => return Attempt::TransportError(e),
                 Some(ClientEvent::Terminated) | None => {
                     return Attempt::Error("the transaction ended without a final response".into())
                 }
@@ -600,21 +603,17 @@ fn challenge(
 
 async fn run(inner: Arc<Inner>, target: Target, deadline: Option<Instant>) {
     let port = match inner.engine.local_port(target.transport).await {
-        Ok(Some(port)) => port,
-        Ok(None) => {
-            let reason = format!(
-                "the {} transport is disabled",
-                transport_name(target.transport)
-            );
-            return fail(&inner, 0, reason, None);
-        }
+        Ok(Some(port)) => Some(port),
+        // TCP and TLS answer on the connection we open: no listener needed (RFC 3261 §18.2.2).
+        Ok(None) if target.transport != TransportKind::Udp => None,
+        Ok(None) => return fail(&inner, 0, "the UDP transport is disabled".to_owned(), None),
         Err(e) => return fail(&inner, 0, e.to_string(), None),
     };
     let local = local_ip_for(target.addr).await;
     let mut via = Via::new(
         transport_name(target.transport),
         Host::from(local),
-        Some(port),
+        port,
         "",
     );
     via.params_mut().set("rport", None);
@@ -641,6 +640,9 @@ async fn run(inner: Arc<Inner>, target: Target, deadline: Option<Instant>) {
                 break r;
             }
             Attempt::Timeout => return fail(&inner, 408, "Request Timeout".into(), None),
+            Attempt::TransportError(e) => {
+                return fail(&inner, 503, transport_error_reason(&e), None);
+            }
             Attempt::Ended => return fail(&inner, 0, "the request was ended".into(), None),
             Attempt::Error(e) => return fail(&inner, 0, e, None),
         }

@@ -1,6 +1,6 @@
 //! The transaction table and the four RFC 3261 §17 state machines.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -28,6 +28,8 @@ struct Transaction {
     request_bytes: Bytes,
     /// Client: the destination. Server: where responses go.
     peer: Target,
+    /// The deadline last entered in the timer queue for this transaction.
+    scheduled: Option<Instant>,
 }
 
 impl Transaction {
@@ -60,7 +62,41 @@ pub struct TransactionLayer {
     config: TransactionConfig,
     rng: StdRng,
     transactions: HashMap<TransactionKey, Transaction>,
+    /// Timer deadlines, earliest first. An entry whose instant is no longer its
+    /// transaction's `scheduled` deadline is stale and skipped when it comes up.
+    timers: BinaryHeap<TimerEntry>,
+    /// Tie-breaker of timer entries: equal deadlines fire in the order they were set.
+    timer_seq: u64,
     outputs: VecDeque<Output>,
+}
+
+/// One entry of the timer queue (a min-heap on `(at, seq)`).
+#[derive(Debug)]
+struct TimerEntry {
+    at: Instant,
+    seq: u64,
+    key: TransactionKey,
+}
+
+impl PartialEq for TimerEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for TimerEntry {}
+
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TimerEntry {
+    // Reversed, so that `BinaryHeap` (a max-heap) pops the earliest deadline first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
 }
 
 impl TransactionLayer {
@@ -75,6 +111,8 @@ impl TransactionLayer {
             config,
             rng,
             transactions: HashMap::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
             outputs: VecDeque::new(),
         }
     }
@@ -105,11 +143,31 @@ impl TransactionLayer {
     }
 
     /// The earliest timer deadline; call [`handle_timeout`](Self::handle_timeout) then.
+    ///
+    /// Constant time: the deadlines are kept in a priority queue whose head is always live.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transactions
-            .values()
-            .filter_map(|t| t.machine.deadline())
-            .min()
+        self.timers.peek().map(|e| e.at)
+    }
+
+    /// Enters the current deadline of transaction `key` in the timer queue, unless it is
+    /// already there.
+    fn schedule(&mut self, key: &TransactionKey) {
+        let Some(tx) = self.transactions.get_mut(key) else {
+            return;
+        };
+        let deadline = tx.machine.deadline();
+        if deadline == tx.scheduled {
+            return;
+        }
+        tx.scheduled = deadline;
+        if let Some(at) = deadline {
+            self.timer_seq += 1;
+            self.timers.push(TimerEntry {
+                at,
+                seq: self.timer_seq,
+                key: key.clone(),
+            });
+        }
     }
 
     /// Sends `request` to `target` in a new client transaction and returns its key.
@@ -170,8 +228,10 @@ impl TransactionLayer {
                 request,
                 request_bytes,
                 peer: target,
+                scheduled: None,
             },
         );
+        self.schedule(&key);
         Ok(key)
     }
 
@@ -274,32 +334,68 @@ impl TransactionLayer {
         }
     }
 
-    /// Fires every timer due at `now`.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let mut due: Vec<(Instant, TransactionKey)> = self
+    /// Reports a fatal transport error toward `target` (RFC 3261 §17.1.4): every client
+    /// transaction to `target` that has no final response yet ends with
+    /// [`TransactionEvent::TransportError`] and [`TransactionEvent::Terminated`]. Server
+    /// transactions keep their timers (a response that cannot be delivered is retried or
+    /// times out as usual).
+    pub fn handle_transport_error(&mut self, target: Target, reason: &str) {
+        let mut keys: Vec<TransactionKey> = self
             .transactions
             .iter()
-            .filter_map(|(k, t)| {
-                t.machine
-                    .deadline()
-                    .filter(|at| *at <= now)
-                    .map(|at| (at, k.clone()))
+            .filter(|(_, t)| {
+                t.peer == target
+                    && matches!(
+                        t.machine,
+                        Machine::InviteClient(_) | Machine::NonInviteClient(_)
+                    )
+                    && matches!(
+                        t.machine.state(),
+                        TransactionState::Calling
+                            | TransactionState::Trying
+                            | TransactionState::Proceeding
+                    )
             })
+            .map(|(k, _)| k.clone())
             .collect();
-        // A deterministic order, whatever the hash map's.
-        due.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id().cmp(b.1.id())));
+        keys.sort_by(|a, b| a.id().cmp(b.id()));
+        for key in keys {
+            self.transactions.remove(&key);
+            self.event(TransactionEvent::TransportError {
+                key: key.clone(),
+                reason: reason.to_owned(),
+            });
+            self.event(TransactionEvent::Terminated { key });
+        }
+        self.prune_timers();
+    }
+
+    /// Fires every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
         let config = self.config;
-        for (_, key) in due {
+        while self.timers.peek().is_some_and(|e| e.at <= now) {
+            let Some(entry) = self.timers.pop() else {
+                break;
+            };
+            let key = entry.key;
+            match self.transactions.get(&key) {
+                Some(t) if t.scheduled == Some(entry.at) => {}
+                // stale: the transaction is gone or its deadline moved
+                _ => continue,
+            }
             // Fire one deadline at a time, at its own instant, so that retransmission
             // schedules stay exact however late `now` is.
             while let Some((at, tx)) = self.transactions.get_mut(&key).and_then(|t| {
                 let at = t.machine.deadline().filter(|at| *at <= now)?;
                 Some((at, t))
             }) {
+                // the queue entry is consumed: let `apply` enter the next deadline
+                tx.scheduled = None;
                 let fx = tx.step(&config, |m, ctx, fx| m.on_timer(at, ctx, fx));
                 self.apply(&key, fx, None);
             }
         }
+        self.prune_timers();
     }
 
     fn new_server_transaction(
@@ -328,8 +424,10 @@ impl TransactionLayer {
                 request: request.clone(),
                 request_bytes,
                 peer,
+                scheduled: None,
             },
         );
+        self.schedule(&key);
         let event = if request.method() == &Method::Cancel {
             let invite_key = key.with_method(Method::Invite);
             let invite = self
@@ -397,6 +495,24 @@ impl TransactionLayer {
         {
             self.transactions.remove(key);
             self.event(TransactionEvent::Terminated { key: key.clone() });
+        } else {
+            self.schedule(key);
+        }
+        self.prune_timers();
+    }
+
+    /// Drops stale entries from the head of the timer queue, so that
+    /// [`poll_timeout`](Self::poll_timeout) names a live deadline.
+    fn prune_timers(&mut self) {
+        while let Some(top) = self.timers.peek() {
+            let live = self
+                .transactions
+                .get(&top.key)
+                .is_some_and(|t| t.scheduled == Some(top.at));
+            if live {
+                break;
+            }
+            self.timers.pop();
         }
     }
 

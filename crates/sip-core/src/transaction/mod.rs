@@ -334,6 +334,15 @@ pub enum TransactionEvent {
         /// The ACK.
         ack: Request,
     },
+    /// The transport could not deliver the request of a client transaction (a connection
+    /// that could not be opened or broke, RFC 3261 §17.1.4): treat it as a 503. The
+    /// transaction is gone; `Terminated` follows.
+    TransportError {
+        /// The client transaction.
+        key: TransactionKey,
+        /// What the transport reported.
+        reason: String,
+    },
     /// Timer H fired: the ACK for a non-2xx final response never came.
     AckTimeout {
         /// The server INVITE transaction.

@@ -324,6 +324,19 @@ async fn drain<W: AsyncWrite>(
                 )
                 .await;
             }
+            Ok(Frame::Malformed { raw, error }) => {
+                tracing::debug!(%error, "malformed message on a stream");
+                emit(
+                    shared,
+                    TransportEvent::Malformed {
+                        source: p.remote,
+                        transport: p.kind,
+                        error,
+                        raw,
+                    },
+                )
+                .await;
+            }
             Err(e) => return Err(CloseReason::Framing(e)),
         }
     }
