@@ -52,12 +52,13 @@ fn stage_name(stage: SaveStage) -> &'static str {
     }
 }
 
-fn spawn_child(role: &str, envs: &[(&str, &str)]) -> Child {
+/// Re-runs this test binary as a child that runs only the test `test` (the caller), which
+/// then plays `role` (see [`play_child_role`]) instead of its parent part.
+fn spawn_child(test: &str, role: &str, envs: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
     cmd.args([
         "--exact",
-        "storage::file::tests::child_role",
-        "--ignored",
+        &format!("storage::file::tests::{test}"),
         "--nocapture",
         "--test-threads=1",
     ])
@@ -96,12 +97,11 @@ fn wait_for_line(rx: &mpsc::Receiver<String>, prefix: &str) -> String {
     }
 }
 
-/// Not a test of its own: the role a child process plays, selected by environment variables.
-#[test]
-#[ignore = "child-process role of the crash-safety tests"]
-fn child_role() {
+/// In a child process started by [`spawn_child`], plays the role its environment selects and
+/// returns true (the test then ends); in the parent, returns false at once.
+fn play_child_role() -> bool {
     let Ok(role) = std::env::var(ROLE) else {
-        return;
+        return false;
     };
     let dir = PathBuf::from(std::env::var(DIR).expect("dir"));
     let backend = FileConfigurationBackend::new(dir.join(CONFIG_FILE_NAME));
@@ -156,6 +156,7 @@ fn child_role() {
         }
         other => panic!("unknown role {other}"),
     }
+    true
 }
 
 fn load(dir: &Path) -> Group {
@@ -164,7 +165,7 @@ fn load(dir: &Path) -> Group {
         .expect("the file must always be loadable")
 }
 
-fn kill_during(pause: &str) {
+fn kill_during(test: &str, pause: &str) {
     let dir = tempfile::tempdir().unwrap();
     let initial = content("initial", 10);
     FileConfigurationBackend::new(dir.path().join(CONFIG_FILE_NAME))
@@ -173,7 +174,7 @@ fn kill_during(pause: &str) {
     let dir_s = dir.path().to_str().unwrap();
     let (a, b) = (content("a", 3000), content("b", 3000));
 
-    let mut child = spawn_child("crash", &[(DIR, dir_s), (PAUSE, pause)]);
+    let mut child = spawn_child(test, "crash", &[(DIR, dir_s), (PAUSE, pause)]);
     let lines = stdout_lines(&mut child);
     // Let a few saves complete first, so the file holds a or b, then stop in the middle of one.
     if pause == "partial" || pause == "written" {
@@ -218,30 +219,54 @@ fn generation(data: &Group) -> &str {
 
 #[test]
 fn kill_while_temporary_file_half_written_keeps_old_content() {
-    kill_during("partial");
+    if play_child_role() {
+        return;
+    }
+    kill_during(
+        "kill_while_temporary_file_half_written_keeps_old_content",
+        "partial",
+    );
 }
 
 #[test]
 fn kill_before_rename_keeps_old_content() {
-    kill_during("written");
+    if play_child_role() {
+        return;
+    }
+    kill_during("kill_before_rename_keeps_old_content", "written");
 }
 
 #[test]
 fn kill_at_an_arbitrary_moment_leaves_old_or_new_content() {
+    if play_child_role() {
+        return;
+    }
     for _ in 0..3 {
-        kill_during("none");
+        kill_during(
+            "kill_at_an_arbitrary_moment_leaves_old_or_new_content",
+            "none",
+        );
     }
 }
 
 #[test]
 fn two_processes_saving_at_once_are_serialized() {
+    if play_child_role() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     let dir_s = dir.path().to_str().unwrap();
     let log_s = log.to_str().unwrap();
     let mut children: Vec<Child> = ["p1", "p2"]
         .iter()
-        .map(|id| spawn_child("writer", &[(DIR, dir_s), (WRITER_ID, id), (LOG, log_s)]))
+        .map(|id| {
+            spawn_child(
+                "two_processes_saving_at_once_are_serialized",
+                "writer",
+                &[(DIR, dir_s), (WRITER_ID, id), (LOG, log_s)],
+            )
+        })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     for child in &mut children {
