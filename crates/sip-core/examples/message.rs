@@ -9,15 +9,15 @@
 //! (an IP address and port: the core never resolves names), prints every notification it
 //! receives and exits 0 on `SIPMessageDidSucceed`, 1 on `SIPMessageDidFail`, 2 on bad usage.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sip_core::engine::{Engine, EngineConfig};
 use sip_core::header::{FromHeader, NameAddr, Route, ToHeader};
 use sip_core::notification::NotificationCenter;
 use sip_core::request::Message;
-use sip_core::transaction::TransportKind;
 use sip_core::uri::Uri;
 
 const USAGE: &str = "usage: message --to SIP-URI --route IP:PORT [--from SIP-URI] [--text TEXT]";
@@ -58,45 +58,15 @@ fn parse_args() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match runtime.block_on(run(options)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+    common::main(parse_args, USAGE, run)
 }
 
 /// Sends the MESSAGE; true when it succeeded.
-async fn run(options: Options) -> Result<bool, Box<dyn std::error::Error>> {
+async fn run(options: Options) -> Result<bool, common::RunError> {
     let center = NotificationCenter::new();
     // Every notification, from the Engine and from the Message.
     let mut observer = center.add_observer(None, None);
-    let config = EngineConfig::new()
-        .with_ip_address("127.0.0.1".parse()?)
-        .with_udp_port(Some(0))
-        .with_tcp_port(None);
-    let engine = Engine::start(config, center.clone()).await?;
-    let port = engine.local_port(TransportKind::Udp).await?;
-    println!("Engine listening on 127.0.0.1:{}/udp", port.unwrap_or(0));
+    let (engine, _port) = common::start_udp_engine(&center).await?;
     let route = Uri::parse(&format!("sip:{};lr", options.route))?;
     let message = Message::new(
         &engine,

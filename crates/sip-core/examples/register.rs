@@ -12,13 +12,15 @@
 //! registration, the refreshes and the unregistration all succeeded, 1 otherwise, 2 on bad
 //! usage.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sip_core::digest::Credentials;
-use sip_core::engine::{Engine, EngineConfig};
+
 use sip_core::header::{Contact, FromHeader, NameAddr};
 use sip_core::notification::{NotificationCenter, NotificationData};
 use sip_core::registration::{Registration, RegistrationNotification};
@@ -79,49 +81,15 @@ fn parse_args() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match runtime.block_on(run(options)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+    common::main(parse_args, USAGE, run)
 }
 
 /// Registers, waits for the refreshes and unregisters; true when all of it succeeded.
-async fn run(options: Options) -> Result<bool, Box<dyn std::error::Error>> {
+async fn run(options: Options) -> Result<bool, common::RunError> {
     let center = NotificationCenter::new();
     // Every notification, from the Engine and from the Registration.
     let mut observer = center.add_observer(None, None);
-    let config = EngineConfig::new()
-        .with_ip_address("127.0.0.1".parse()?)
-        .with_udp_port(Some(0))
-        .with_tcp_port(None);
-    let engine = Engine::start(config, center.clone()).await?;
-    let port = engine
-        .local_port(TransportKind::Udp)
-        .await?
-        .ok_or("the Engine has no UDP port")?;
-    println!("Engine listening on 127.0.0.1:{port}/udp");
-
+    let (engine, port) = common::start_udp_engine(&center).await?;
     let user = options
         .aor
         .as_sip()
