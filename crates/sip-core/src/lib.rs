@@ -46,6 +46,7 @@
 pub mod body;
 #[cfg(feature = "runtime")]
 mod client_exchange;
+pub mod dialog;
 pub mod digest;
 #[cfg(feature = "runtime")]
 pub mod engine;

@@ -385,28 +385,7 @@ impl Request {
 
 /// Where a Route URI points: its IP, port (5060, or 5061 for TLS) and transport.
 fn destination(uri: &Uri) -> Result<Target, RequestError> {
-    let sip = uri.as_sip().ok_or_else(|| {
-        RequestError::InvalidArgument(format!("the route {uri} is not a SIP URI"))
-    })?;
-    let ip = sip.host().ip().ok_or_else(|| {
-        RequestError::InvalidArgument(format!("the route host of {uri} is not an IP address"))
-    })?;
-    let transport = match sip.transport().as_deref() {
-        Some("tcp") if sip.secure() => TransportKind::Tls,
-        Some("tcp") => TransportKind::Tcp,
-        Some("tls") => TransportKind::Tls,
-        _ if sip.secure() => TransportKind::Tls,
-        _ => TransportKind::Udp,
-    };
-    let default_port = if transport == TransportKind::Tls {
-        5061
-    } else {
-        5060
-    };
-    Ok(Target::new(
-        SocketAddr::new(ip, sip.port().unwrap_or(default_port)),
-        transport,
-    ))
+    Target::from_uri(uri).map_err(|e| RequestError::InvalidArgument(format!("the route: {e}")))
 }
 
 /// The local IP the system would use to reach `peer` (a connected UDP socket sends nothing).

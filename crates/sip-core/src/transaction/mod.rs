@@ -158,6 +158,31 @@ impl Target {
     pub fn new(addr: SocketAddr, transport: TransportKind) -> Self {
         Target { addr, transport }
     }
+
+    /// Where a SIP URI points without DNS (the core never resolves names, seed CORE-ASYNC-06):
+    /// its IP, its port (5060, or 5061 for TLS) and its transport (`transport=` parameter, or
+    /// TLS for `sips:`). Fails when the URI is not `sip:`/`sips:` or its host is not an IP
+    /// address; the error says which.
+    pub fn from_uri(uri: &crate::uri::Uri) -> Result<Target, String> {
+        let sip = uri
+            .as_sip()
+            .ok_or_else(|| format!("{uri} is not a SIP URI"))?;
+        let ip = sip
+            .host()
+            .ip()
+            .ok_or_else(|| format!("the host of {uri} is not an IP address"))?;
+        let transport = match sip.transport().as_deref() {
+            Some("tcp") if sip.secure() => TransportKind::Tls,
+            Some("tcp") => TransportKind::Tcp,
+            Some("tls") => TransportKind::Tls,
+            _ if sip.secure() => TransportKind::Tls,
+            _ => TransportKind::Udp,
+        };
+        Ok(Target::new(
+            SocketAddr::new(ip, sip.port().unwrap_or(transport.default_port())),
+            transport,
+        ))
+    }
 }
 
 /// Timer values and limits.
