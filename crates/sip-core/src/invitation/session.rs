@@ -579,6 +579,8 @@ pub struct InviteSession {
     peer_session_expires: Option<SessionExpires>,
     reliable: Option<Reliable>,
     reliable_queue: VecDeque<Response>,
+    /// (RSeq, INVITE CSeq) of every reliable provisional response sent.
+    reliable_sent: Vec<(u32, u32)>,
     next_rseq: u32,
     // re-INVITEs.
     remote_reinvite: Option<(ServerTxId, Request)>,
@@ -715,6 +717,7 @@ impl InviteSession {
             peer_session_expires: None,
             reliable: None,
             reliable_queue: VecDeque::new(),
+            reliable_sent: Vec::new(),
             next_rseq,
             remote_reinvite: None,
             local_reinvite: None,
@@ -1343,6 +1346,8 @@ impl InviteSession {
             if reliable {
                 let rseq = self.next_rseq;
                 self.next_rseq = self.next_rseq.wrapping_add(1).max(1);
+                let invite_seq = cseq_of(request.headers()).map_or(0, |c| c.seq);
+                self.reliable_sent.push((rseq, invite_seq));
                 b = b.header(HeaderName::Require, "100rel").typed(&RSeq(rseq));
                 response = b.build();
                 if self.reliable.is_some() {
@@ -2744,14 +2749,20 @@ impl InviteSession {
             .as_ref()
             .and_then(|(_, r)| cseq_of(r.headers()))
             .map(|c| c.seq);
-        let matches = match (&self.reliable, rack, invite_cseq) {
+        let matches = match (&self.reliable, &rack, invite_cseq) {
             (Some(r), Some(rack), Some(seq)) => {
                 rack.rseq == r.rseq && rack.cseq == seq && rack.method == Method::Invite
             }
             _ => false,
         };
         if !matches {
-            self.reply(tx, &request, 481, None);
+            // A PRACK that crossed our final response still acknowledges a response we sent.
+            let late = rack.is_some_and(|rack| {
+                rack.method == Method::Invite
+                    && self.reliable_sent.contains(&(rack.rseq, rack.cseq))
+            });
+            let code = if late { 200 } else { 481 };
+            self.reply(tx, &request, code, None);
             return;
         }
         self.reliable = None;

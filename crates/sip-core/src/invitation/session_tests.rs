@@ -1271,3 +1271,36 @@ fn cancel_reinvite_after_provisional_gets_487_and_keeps_the_call() {
     assert_eq!(net.s(A).state(), St::Connected);
     assert_eq!(net.s(A).sdp().active_local, Some(offer_a()));
 }
+
+#[test]
+fn prack_crossing_the_2xx_is_still_answered_200() {
+    let mut net = Net::default();
+    let now = net.now;
+    net.s(A)
+        .send_invite(now, params().with_sdp(offer_a()))
+        .unwrap();
+    net.pump();
+    // A's PRACK is held while B answers the INVITE.
+    net.hold[A] = true;
+    net.s(B)
+        .send_response(now, 180, None, Some(contact_b()), None, vec![])
+        .unwrap();
+    net.pump();
+    net.s(B)
+        .send_response(now, 200, None, None, Some(answer_b()), vec![])
+        .unwrap();
+    net.pump();
+    net.release(A);
+    let prack_answers: Vec<u16> = net.wire[B]
+        .iter()
+        .filter_map(|(_, w)| match w {
+            Wire::Response(r) if cseq_of(r.headers()).unwrap().method == Method::Prack => {
+                Some(r.status().code())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(prack_answers, [200]);
+    assert_eq!(net.s(A).state(), St::Connected);
+    assert_eq!(net.s(B).state(), St::Connected);
+}
