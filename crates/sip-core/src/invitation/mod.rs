@@ -67,4 +67,4 @@ pub use session::{
 mod runtime;
 
 #[cfg(feature = "runtime")]
-pub use runtime::{Invitation, InvitationError, InvitationNotification};
+pub use runtime::{Invitation, InvitationError, InvitationNotification, NameAddrHeader};

@@ -523,9 +523,10 @@ fn now_std() -> std::time::Instant {
     Instant::now().into_std()
 }
 
-/// How long the task stays after disconnected, to ACK late 2xx retransmissions and answer
-/// stray requests on the route (64·T1).
-const LINGER: Duration = Duration::from_secs(32);
+/// How long the task of an outgoing session stays after disconnected, to ACK late 2xx
+/// retransmissions (and forks) that its INVITE transaction still passes up. An incoming
+/// session ends at once: the transaction layer absorbs retransmitted requests.
+const LINGER: Duration = Duration::from_secs(5);
 
 impl Driver {
     async fn run(mut self, commands: mpsc::Receiver<Command>) {
@@ -535,6 +536,9 @@ impl Driver {
         loop {
             self.flush(&tx_events).await;
             if self.session.is_terminated() && linger_until.is_none() {
+                if self.session.direction() == Direction::Incoming {
+                    break;
+                }
                 linger_until = Some(Instant::now() + LINGER);
             }
             let deadline = match (
@@ -652,6 +656,8 @@ impl Driver {
             .into());
         }
         self.initial = Some(target);
+        self.session
+            .set_reliable_transport(target.transport.is_reliable());
         self.credentials = params.credentials.clone();
         self.route_header = params.route_header.clone();
         self.session.send_invite(now_std(), params)?;

@@ -896,6 +896,12 @@ impl InviteSession {
         self.session_timer.map(|t| (t.interval, t.we_refresh))
     }
 
+    /// Sets whether the transport is reliable (TCP/TLS: the 2xx is not retransmitted); a
+    /// driver that learns the transport when the INVITE goes out calls this first.
+    pub fn set_reliable_transport(&mut self, reliable: bool) {
+        self.config.reliable_transport = reliable;
+    }
+
     /// True once disconnected.
     pub fn is_terminated(&self) -> bool {
         self.state == InvitationState::Disconnected
