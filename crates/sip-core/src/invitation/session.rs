@@ -1409,10 +1409,17 @@ impl InviteSession {
             b = b.body("application/sdp", sdp.to_string());
         }
         let response = b.build();
-        if let Some(sdp) = sdp {
-            self.local_sdp_sent(sdp);
-        } else if self.sdp.proposed_remote.is_some() {
-            self.sdp_failed("the 2xx carries no answer");
+        match sdp {
+            // The SDP of a 2xx after a negotiation completed in a reliable provisional
+            // response repeats the answer; otherwise it answers, or offers (late offer).
+            Some(sdp) if self.sdp.proposed_remote.is_some() || self.sdp.active_local.is_none() => {
+                self.local_sdp_sent(sdp);
+            }
+            Some(_) => {}
+            None if self.sdp.proposed_remote.is_some() => {
+                self.sdp_failed("the 2xx carries no answer");
+            }
+            None => {}
         }
         if let Some(d) = &mut self.dialog {
             d.set_state(DialogState::Confirmed);
@@ -1911,6 +1918,7 @@ impl InviteSession {
         };
         let request = inv.request.clone();
         let invite_cseq = inv.cseq;
+        let offered = inv.params.sdp.is_some();
         let tag = response
             .headers()
             .typed::<ToHeader>()
@@ -1963,21 +1971,25 @@ impl InviteSession {
         let body = sdp_of(response.headers(), response.body());
         let mut ack_sdp = None;
         let mut sdp_ok = true;
-        if self.sdp.proposed_local.is_some() {
-            sdp_ok = match body {
-                Ok(None) if self.sdp.active_remote.is_some() => {
-                    // Answered already in a reliable/early provisional response.
-                    self.sdp.proposed_local = None;
-                    true
+        if offered {
+            if self.sdp.proposed_local.is_some() {
+                sdp_ok = self.receive_answer(body);
+            } else {
+                // Answered already in a provisional response: the 2xx may repeat the answer,
+                // or (after an unreliable preview) change it.
+                match body {
+                    Ok(Some(answer)) if self.sdp.active_remote.as_ref() != Some(&answer) => {
+                        if let Some(local) = self.sdp.active_local.clone() {
+                            self.sdp_succeeded(local, answer);
+                        }
+                    }
+                    Err(e) => {
+                        self.sdp_failed(format!("the 2xx carries invalid SDP: {e}"));
+                        sdp_ok = false;
+                    }
+                    _ => {}
                 }
-                Ok(Some(ref b))
-                    if self.sdp.active_remote.as_ref() == Some(b)
-                        && self.sdp.proposed_local.is_none() =>
-                {
-                    true
-                }
-                other => self.receive_answer(other),
-            };
+            }
         } else {
             match body {
                 Ok(Some(offer)) => {

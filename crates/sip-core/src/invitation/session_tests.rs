@@ -1304,3 +1304,52 @@ fn prack_crossing_the_2xx_is_still_answered_200() {
     assert_eq!(net.s(A).state(), St::Connected);
     assert_eq!(net.s(B).state(), St::Connected);
 }
+
+#[test]
+fn early_answer_in_a_provisional_response_is_not_taken_as_an_offer_in_the_2xx() {
+    let mut net = Net::default();
+    let now = net.now;
+    net.s(A)
+        .send_invite(now, params().with_sdp(offer_a()))
+        .unwrap();
+    net.pump();
+    // Early media: the answer in a 183, repeated in the 200.
+    net.s(B)
+        .send_response(now, 183, None, Some(contact_b()), Some(answer_b()), vec![])
+        .unwrap();
+    net.pump();
+    assert_eq!(net.sdp_updates(A).len(), 1);
+    assert_eq!(net.s(A).sdp().active_remote, Some(answer_b()));
+    net.s(B)
+        .send_response(now, 200, None, None, Some(answer_b()), vec![])
+        .unwrap();
+    net.pump();
+    assert_eq!(net.s(A).state(), St::Connected);
+    assert_eq!(net.s(B).state(), St::Connected);
+    // No second negotiation, and the ACK carries no SDP.
+    assert_eq!(net.sdp_updates(A).len(), 1);
+    assert!(net.acks(A)[0].body().is_empty());
+    // A different SDP in the 2xx (after a preview) replaces the early one.
+    let mut net = Net::new(
+        SessionConfig::default().with_100rel(false),
+        SessionConfig::default(),
+    );
+    let now = net.now;
+    net.s(A)
+        .send_invite(now, params().with_sdp(offer_a()))
+        .unwrap();
+    net.pump();
+    net.s(B)
+        .send_response(now, 183, None, Some(contact_b()), Some(answer_b()), vec![])
+        .unwrap();
+    net.pump();
+    let final_answer = sdp("127.0.0.2", 22, 2, MediaDirection::SendRecv);
+    net.s(B)
+        .send_response(now, 200, None, None, Some(final_answer.clone()), vec![])
+        .unwrap();
+    net.pump();
+    let updates = net.sdp_updates(A);
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[1].remote_sdp, Some(final_answer));
+    assert!(net.acks(A)[0].body().is_empty());
+}
