@@ -710,7 +710,24 @@ impl Driver {
     fn resolve(&self, destination: &Destination) -> Option<Target> {
         match destination {
             Destination::Initial => self.initial,
-            Destination::Uri(uri) => Target::from_uri(uri).ok().or(self.initial),
+            Destination::Uri(uri) => match Target::from_uri(uri) {
+                Ok(mut target) => {
+                    // A URI without transport parameter stays on the session's transport.
+                    if let Some(initial) = self.initial
+                        && uri
+                            .as_sip()
+                            .is_some_and(|u| u.transport().is_none() && !u.secure())
+                        && initial.transport != target.transport
+                    {
+                        target.transport = initial.transport;
+                        if uri.as_sip().is_some_and(|u| u.port().is_none()) {
+                            target.addr.set_port(initial.transport.default_port());
+                        }
+                    }
+                    Some(target)
+                }
+                Err(_) => self.initial,
+            },
         }
     }
 
