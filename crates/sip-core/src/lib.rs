@@ -53,6 +53,7 @@ pub mod engine;
 pub mod error;
 mod grammar;
 pub mod header;
+pub mod invitation;
 pub mod message;
 pub mod notification;
 pub mod param;

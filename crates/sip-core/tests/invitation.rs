@@ -1,0 +1,556 @@
+//! Invitation (INVITE sessions) between Engines on 127.0.0.1.
+#![cfg(feature = "runtime")]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use sip_core::digest::Credentials;
+use sip_core::engine::{Engine, EngineConfig};
+use sip_core::header::{CSeq, Contact, FromHeader, HeaderName, NameAddr, Route, ToHeader};
+use sip_core::invitation::{
+    ChangedState, Invitation, InvitationNotification, InvitationState as St, InviteEvent,
+    InviteParams, SdpUpdate, SubState as Sub,
+};
+use sip_core::message::{Method, SipMessage, StatusCode};
+use sip_core::notification::{NotificationCenter, NotificationData};
+use sip_core::sdp::{Direction, FrozenSdpSession, SdpMediaStream, SdpSession};
+use sip_core::transaction::TransportKind;
+use sip_core::uri::Uri;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn uri(s: &str) -> Uri {
+    Uri::parse(s).unwrap()
+}
+
+fn sdp(id: u64, version: u64, dir: Direction) -> FrozenSdpSession {
+    let mut s = SdpSession::with_ids("127.0.0.1", id, version);
+    let mut m = SdpMediaStream::new("audio", 4000 + id as u16, "RTP/AVP");
+    m.formats = vec!["0".into()];
+    m.set_direction(dir);
+    s.media.push(m);
+    s.freeze()
+}
+
+struct Ua {
+    engine: Engine,
+    center: NotificationCenter,
+    port: u16,
+    user: &'static str,
+}
+
+impl Ua {
+    async fn start(user: &'static str, trace: bool) -> Ua {
+        let center = NotificationCenter::new();
+        let config = EngineConfig::new()
+            .with_ip_address("127.0.0.1".parse().unwrap())
+            .with_udp_port(Some(0))
+            .with_tcp_port(None)
+            .with_trace_sip(trace);
+        let engine = Engine::start(config, center.clone()).await.unwrap();
+        let port = engine
+            .local_port(TransportKind::Udp)
+            .await
+            .unwrap()
+            .unwrap();
+        Ua {
+            engine,
+            center,
+            port,
+            user,
+        }
+    }
+
+    fn aor(&self) -> Uri {
+        uri(&format!("sip:{}@127.0.0.1:{}", self.user, self.port))
+    }
+
+    fn contact(&self) -> Contact {
+        Contact::new(NameAddr::new(self.aor()))
+    }
+
+    fn call(&self, callee: &Ua, sdp: Option<FrozenSdpSession>) -> InviteParams {
+        let p = InviteParams::new(
+            callee.aor(),
+            FromHeader::new(NameAddr::new(self.aor())),
+            ToHeader::new(NameAddr::new(callee.aor())),
+            self.contact(),
+        );
+        match sdp {
+            Some(s) => p.with_sdp(s),
+            None => p,
+        }
+    }
+
+    /// Every incoming INVITE as an Invitation.
+    fn answerer(&self) -> mpsc::UnboundedReceiver<Invitation> {
+        let mut dialogs = self.engine.take_new_dialogs().unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (engine, center) = (self.engine.clone(), self.center.clone());
+        tokio::spawn(async move {
+            while let Some(d) = dialogs.recv().await {
+                let _ = tx.send(Invitation::incoming(&engine, &center, d));
+            }
+        });
+        rx
+    }
+}
+
+/// Reads events until a state change into `state`/`sub`; returns everything read.
+async fn until(inv: &Invitation, state: St, sub: Sub) -> Vec<InviteEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let e = timeout(WAIT, inv.next_event())
+            .await
+            .unwrap_or_else(|_| panic!("no {state}/{sub} in time; saw {seen:#?}"))
+            .unwrap_or_else(|| panic!("task ended before {state}/{sub}; saw {seen:#?}"));
+        let hit =
+            matches!(&e, InviteEvent::ChangedState(c) if c.state == state && c.sub_state == sub);
+        seen.push(e);
+        if hit {
+            return seen;
+        }
+    }
+}
+
+fn changes(events: &[InviteEvent]) -> Vec<ChangedState> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InviteEvent::ChangedState(c) => Some((**c).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sdp_updates(events: &[InviteEvent]) -> Vec<SdpUpdate> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InviteEvent::GotSdpUpdate(u) => Some(u.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn next_call(rx: &mut mpsc::UnboundedReceiver<Invitation>) -> Invitation {
+    timeout(WAIT, rx.recv()).await.unwrap().unwrap()
+}
+
+/// Alice calls Bob with an offer; Bob rings and answers. Returns both sides, connected.
+async fn connected(
+    alice: &Ua,
+    bob: &Ua,
+) -> (Invitation, Invitation, Vec<InviteEvent>, Vec<InviteEvent>) {
+    let mut calls = bob.answerer();
+    let a = Invitation::new(&alice.engine, &alice.center);
+    a.send_invite(alice.call(bob, Some(sdp(1, 1, Direction::SendRecv))))
+        .await
+        .unwrap();
+    let b = next_call(&mut calls).await;
+    let mut eb = until(&b, St::Incoming, Sub::Normal).await;
+    b.send_response(180, None, Some(bob.contact()), None, vec![])
+        .await
+        .unwrap();
+    let mut ea = until(&a, St::Early, Sub::Normal).await;
+    b.send_response(
+        200,
+        None,
+        None,
+        Some(sdp(2, 1, Direction::SendRecv)),
+        vec![],
+    )
+    .await
+    .unwrap();
+    ea.extend(until(&a, St::Connected, Sub::Normal).await);
+    eb.extend(until(&b, St::Connected, Sub::Normal).await);
+    drop(calls);
+    (a, b, ea, eb)
+}
+
+#[tokio::test]
+async fn call_with_offer_answer_hold_unhold_both_ways_and_bye_from_caller() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let mut observer = alice
+        .center
+        .add_observer(Some("SIPInvitationGotSDPUpdate"), None);
+    let (a, b, ea, eb) = connected(&alice, &bob).await;
+
+    let states: Vec<St> = changes(&ea).iter().map(|c| c.state).collect();
+    assert_eq!(
+        states,
+        [St::Calling, St::Early, St::Connecting, St::Connected]
+    );
+    let bc = changes(&eb);
+    assert_eq!(bc[0].method, Some(Method::Invite));
+    assert_eq!(bc.last().unwrap().method, Some(Method::Ack));
+    let ua = sdp_updates(&ea);
+    assert!(ua[0].succeeded);
+    assert_eq!(ua[0].remote_sdp, Some(sdp(2, 1, Direction::SendRecv)));
+    assert_eq!(
+        sdp_updates(&eb)[0].remote_sdp,
+        Some(sdp(1, 1, Direction::SendRecv))
+    );
+    assert_eq!(a.call_id(), b.call_id());
+    assert!(a.call_id().is_some());
+    assert_eq!(b.peer_address().unwrap().port(), alice.port);
+    assert_eq!(a.transport(), Some("udp"));
+    assert_eq!(
+        b.remote_contact_header().unwrap().addr.unwrap().uri(),
+        &alice.aor()
+    );
+    assert!(a.remote_user_agent().is_some());
+
+    // The notification is posted with the Invitation as sender.
+    let n = timeout(WAIT, observer.recv()).await.unwrap().unwrap();
+    assert_eq!(n.sender().map(|s| s.id()), Some(a.sender().id()));
+    let NotificationData::Custom(_) = n.data() else {
+        panic!("not a custom payload")
+    };
+    assert!(matches!(
+        n.data().downcast_ref::<InvitationNotification>(),
+        Some(InvitationNotification::GotSdpUpdate(u)) if u.succeeded
+    ));
+
+    // Alice holds, Bob answers; Bob holds, Alice answers; both unhold.
+    for (caller, callee, id) in [(&a, &b, 1u64), (&b, &a, 2u64)] {
+        for (version, dir, answer_dir) in [
+            (2, Direction::SendOnly, Direction::RecvOnly),
+            (3, Direction::SendRecv, Direction::SendRecv),
+        ] {
+            let offer = sdp(id, version + u64::from(id == 2) * 10, dir);
+            caller
+                .send_reinvite(None, Some(offer.clone()), vec![])
+                .await
+                .unwrap();
+            until(callee, St::Connected, Sub::ReceivedProposal).await;
+            assert_eq!(callee.sdp().proposed_remote, Some(offer.clone()));
+            let answer = sdp(3 - id, version + 20, answer_dir);
+            callee
+                .send_response(200, None, None, Some(answer.clone()), vec![])
+                .await
+                .unwrap();
+            until(callee, St::Connected, Sub::Normal).await;
+            let ev = until(caller, St::Connected, Sub::Normal).await;
+            let upd = sdp_updates(&ev);
+            assert!(upd.last().unwrap().succeeded);
+            assert_eq!(upd.last().unwrap().remote_sdp, Some(answer.clone()));
+            assert_eq!(caller.sdp().active_local, Some(offer.clone()));
+            assert_eq!(callee.sdp().active_remote, Some(offer));
+        }
+    }
+
+    a.end(vec![], None).await.unwrap();
+    until(&a, St::Disconnected, Sub::Normal).await;
+    let eb = until(&b, St::Disconnected, Sub::Normal).await;
+    assert_eq!(changes(&eb).last().unwrap().method, Some(Method::Bye));
+    assert_eq!(a.call_id(), None);
+}
+
+#[tokio::test]
+async fn bye_from_callee_ends_both_sides() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let (a, b, _, _) = connected(&alice, &bob).await;
+    b.end(vec![], None).await.unwrap();
+    let eb = until(&b, St::Disconnected, Sub::Normal).await;
+    assert_eq!(
+        changes(&eb).first().unwrap().state,
+        St::Disconnecting,
+        "BYE first puts the callee in disconnecting"
+    );
+    assert_eq!(changes(&eb).last().unwrap().code, Some(200));
+    let ea = until(&a, St::Disconnected, Sub::Normal).await;
+    assert_eq!(changes(&ea).last().unwrap().method, Some(Method::Bye));
+}
+
+#[tokio::test]
+async fn cancel_while_ringing_gets_487() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let mut calls = bob.answerer();
+    let a = Invitation::new(&alice.engine, &alice.center);
+    a.send_invite(alice.call(&bob, Some(sdp(1, 1, Direction::SendRecv))))
+        .await
+        .unwrap();
+    let b = next_call(&mut calls).await;
+    b.send_response(180, None, Some(bob.contact()), None, vec![])
+        .await
+        .unwrap();
+    until(&a, St::Early, Sub::Normal).await;
+    a.end(vec![], None).await.unwrap();
+    let ea = until(&a, St::Disconnected, Sub::Normal).await;
+    let last = changes(&ea).pop().unwrap();
+    assert_eq!(last.code, Some(487));
+    assert_eq!(last.prev_state, St::Disconnecting);
+    let eb = until(&b, St::Disconnected, Sub::Normal).await;
+    assert_eq!(changes(&eb).pop().unwrap().method, Some(Method::Cancel));
+}
+
+#[tokio::test]
+async fn declined_call_reports_the_callees_code() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let mut calls = bob.answerer();
+    let a = Invitation::new(&alice.engine, &alice.center);
+    a.send_invite(alice.call(&bob, None)).await.unwrap();
+    let b = next_call(&mut calls).await;
+    b.end(vec![], None).await.unwrap();
+    let ea = until(&a, St::Disconnected, Sub::Normal).await;
+    let last = changes(&ea).pop().unwrap();
+    assert_eq!(
+        (last.code, last.reason.as_deref()),
+        (Some(603), Some("Decline"))
+    );
+}
+
+#[tokio::test]
+async fn reliable_provisional_response_is_pracked() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", true).await;
+    let mut trace = bob.center.add_observer(Some("SIPEngineSIPTrace"), None);
+    let (a, _b, _, _) = connected(&alice, &bob).await;
+    a.end(vec![], None).await.unwrap();
+    until(&a, St::Disconnected, Sub::Normal).await;
+    let mut sent_180_rel = false;
+    let mut got_prack = false;
+    let mut prack_ok = false;
+    while let Ok(Ok(n)) = timeout(Duration::from_millis(200), trace.recv()).await {
+        let NotificationData::EngineSipTrace(t) = n.data() else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&t.data).to_string();
+        let msg = SipMessage::parse(t.data.clone()).unwrap();
+        if !t.received && text.starts_with("SIP/2.0 180") {
+            sent_180_rel = msg.headers().contains(&HeaderName::RSeq)
+                && msg.headers().get_str(&HeaderName::Require) == Some("100rel");
+        }
+        if t.received && text.starts_with("PRACK ") {
+            got_prack = msg.headers().contains(&HeaderName::RAck);
+        }
+        if !t.received
+            && text.starts_with("SIP/2.0 200")
+            && msg.headers().typed::<CSeq>().unwrap().method == Method::Prack
+        {
+            prack_ok = true;
+        }
+    }
+    assert!(sent_180_rel, "the 180 was sent reliably");
+    assert!(got_prack, "Alice PRACKed it");
+    assert!(prack_ok, "Bob answered the PRACK");
+}
+
+#[tokio::test]
+async fn late_offer_from_a_raw_uac_is_answered_in_the_ack() {
+    let bob = Ua::start("bob", false).await;
+    let mut calls = bob.answerer();
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let me = sock.local_addr().unwrap();
+    let invite = format!(
+        "INVITE sip:bob@127.0.0.1:{bp} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {me};branch=z9hG4bKlate1;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:raw@{me}>;tag=raw1\r\n\
+         To: <sip:bob@127.0.0.1:{bp}>\r\n\
+         Call-ID: late-offer-1\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:raw@{me}>\r\n\
+         Content-Length: 0\r\n\r\n",
+        bp = bob.port
+    );
+    let bob_addr: SocketAddr = format!("127.0.0.1:{}", bob.port).parse().unwrap();
+    sock.send_to(invite.as_bytes(), bob_addr).await.unwrap();
+    let b = next_call(&mut calls).await;
+    until(&b, St::Incoming, Sub::Normal).await;
+    let offer = sdp(2, 1, Direction::SendRecv);
+    b.send_response(200, None, Some(bob.contact()), Some(offer.clone()), vec![])
+        .await
+        .unwrap();
+    // Read until the 200 (a 100 comes first).
+    let mut buf = vec![0u8; 65535];
+    let ok = loop {
+        let (n, _) = timeout(WAIT, sock.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        let msg = SipMessage::parse(buf[..n].to_vec()).unwrap();
+        if msg
+            .as_response()
+            .is_some_and(|r| r.status() == StatusCode::OK)
+        {
+            break msg;
+        }
+    };
+    assert_eq!(ok.body().as_ref(), offer.to_string().as_bytes());
+    let to = ok.headers().get_str(&HeaderName::To).unwrap().to_owned();
+    let answer = sdp(9, 1, Direction::SendRecv).to_string();
+    let ack = format!(
+        "ACK sip:bob@127.0.0.1:{bp} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {me};branch=z9hG4bKlate2;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:raw@{me}>;tag=raw1\r\n\
+         To: {to}\r\n\
+         Call-ID: late-offer-1\r\n\
+         CSeq: 1 ACK\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {len}\r\n\r\n{answer}",
+        bp = bob.port,
+        len = answer.len()
+    );
+    sock.send_to(ack.as_bytes(), bob_addr).await.unwrap();
+    let eb = until(&b, St::Connected, Sub::Normal).await;
+    let u = sdp_updates(&eb);
+    assert_eq!(u.len(), 1);
+    assert!(u[0].succeeded);
+    assert_eq!(u[0].local_sdp, Some(offer));
+    assert_eq!(u[0].remote_sdp, Some(sdp(9, 1, Direction::SendRecv)));
+}
+
+#[tokio::test]
+async fn digest_challenged_invite_is_retried_with_credentials() {
+    let alice = Ua::start("alice", false).await;
+    let proxy = Ua::start("bob", false).await;
+    let mut dialogs = proxy.engine.take_new_dialogs().unwrap();
+    let (engine, center) = (proxy.engine.clone(), proxy.center.clone());
+    let (seen_tx, mut seen) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut calls = Vec::new();
+        while let Some(d) = dialogs.recv().await {
+            let req = d.incoming.request.clone();
+            let auth = req
+                .headers()
+                .get_str(&HeaderName::Authorization)
+                .map(str::to_owned);
+            let _ = seen_tx.send((req.headers().typed::<CSeq>().unwrap().seq, auth.clone()));
+            if auth.is_none() {
+                let challenge = req
+                    .response(StatusCode::UNAUTHORIZED)
+                    .to_tag(&d.route.local_tag)
+                    .header(
+                        HeaderName::WwwAuthenticate,
+                        r#"Digest realm="test", nonce="n0nce", qop="auth""#,
+                    )
+                    .build();
+                engine.respond(&d.incoming.key, challenge).await.unwrap();
+            } else {
+                let inv = Invitation::incoming(&engine, &center, d);
+                let contact = Contact::new(NameAddr::new(uri("sip:bob@127.0.0.1")));
+                inv.send_response(
+                    200,
+                    None,
+                    Some(contact),
+                    Some(sdp(2, 1, Direction::SendRecv)),
+                    vec![],
+                )
+                .await
+                .unwrap();
+                calls.push(inv);
+            }
+        }
+    });
+    let a = Invitation::new(&alice.engine, &alice.center);
+    let params = alice
+        .call(&proxy, Some(sdp(1, 1, Direction::SendRecv)))
+        .with_credentials(Credentials::new("alice", "secret"));
+    a.send_invite(params).await.unwrap();
+    until(&a, St::Connected, Sub::Normal).await;
+    let (seq1, auth1) = seen.recv().await.unwrap();
+    let (seq2, auth2) = seen.recv().await.unwrap();
+    assert!(auth1.is_none());
+    let auth2 = auth2.expect("the retry carries Authorization");
+    assert!(auth2.contains(r#"username="alice""#) && auth2.contains(r#"realm="test""#));
+    assert_eq!(seq2, seq1 + 1);
+    assert_eq!(a.credentials().unwrap().username(), "alice");
+}
+
+#[tokio::test(start_paused = true)]
+async fn unanswered_invite_times_out_with_408() {
+    let alice = Ua::start("alice", false).await;
+    // A peer that never answers.
+    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let target = uri(&format!("sip:nobody@127.0.0.1:{port}"));
+    let params = InviteParams::new(
+        target.clone(),
+        FromHeader::new(NameAddr::new(alice.aor())),
+        ToHeader::new(NameAddr::new(target.clone())),
+        alice.contact(),
+    )
+    .with_route(Route::new(NameAddr::new(uri(&format!(
+        "sip:127.0.0.1:{port};lr"
+    )))))
+    .with_timeout(Duration::from_secs(3));
+    let a = Invitation::new(&alice.engine, &alice.center);
+    let start = tokio::time::Instant::now();
+    a.send_invite(params).await.unwrap();
+    let ea = until(&a, St::Disconnected, Sub::Normal).await;
+    let last = changes(&ea).pop().unwrap();
+    assert_eq!(last.code, Some(408));
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    assert_eq!(a.peer_address().unwrap().port(), port);
+    assert!(a.route_header().is_some());
+    drop(silent);
+}
+
+#[tokio::test]
+async fn reinvite_glare_is_resolved_by_the_491_retry() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let (a, b, _, _) = connected(&alice, &bob).await;
+    let (oa, ob) = (
+        sdp(1, 5, Direction::SendOnly),
+        sdp(2, 5, Direction::SendOnly),
+    );
+    let (ra, rb) = tokio::join!(
+        a.send_reinvite(None, Some(oa.clone()), vec![]),
+        b.send_reinvite(None, Some(ob.clone()), vec![])
+    );
+    ra.unwrap();
+    rb.unwrap();
+    // Each side answers the other's (retried) re-INVITE when it arrives.
+    let answer = |inv: Invitation, answer: FrozenSdpSession| async move {
+        let mut failed = 0;
+        let mut answered = false;
+        let mut settled = false;
+        while !(answered && settled) {
+            let e = timeout(WAIT, inv.next_event()).await.unwrap().unwrap();
+            match e {
+                InviteEvent::ChangedState(c) if c.sub_state == Sub::ReceivedProposal => {
+                    inv.send_response(200, None, None, Some(answer.clone()), vec![])
+                        .await
+                        .unwrap();
+                    answered = true;
+                }
+                InviteEvent::ChangedState(c)
+                    if c.prev_sub_state == Sub::SentProposal && c.sub_state == Sub::Normal =>
+                {
+                    if c.code == Some(491) {
+                        failed += 1;
+                    } else {
+                        settled = c.code == Some(200);
+                    }
+                }
+                _ => {}
+            }
+        }
+        failed
+    };
+    let (fa, fb) = tokio::join!(
+        answer(a.clone(), sdp(1, 6, Direction::RecvOnly)),
+        answer(b.clone(), sdp(2, 6, Direction::RecvOnly))
+    );
+    assert_eq!((fa, fb), (1, 1), "each side got one 491");
+    // Both negotiations went through and both sides agree on the result.
+    assert_eq!(a.sdp().active_local, b.sdp().active_remote);
+    assert_eq!(a.sdp().active_remote, b.sdp().active_local);
+    assert!(a.sdp().active_local.is_some());
+    assert_eq!(a.state(), St::Connected);
+    assert_eq!(b.state(), St::Connected);
+}
