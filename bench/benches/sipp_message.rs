@@ -16,122 +16,27 @@
 //! `cargo bench -p sipsimple-bench --bench sipp_message` (needs `sipp`, Debian `sip-tester`).
 //! Traffic stays on 127.0.0.1; SIPp processes are killed by PID.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
 
 use sip_core::engine::{Engine, EngineConfig};
 use sip_core::notification::NotificationCenter;
 use sip_core::transaction::TransportKind;
+use sipsimple_bench::sipp::{
+    UacRun, cpu_seconds, env_u64, free_udp_port, peak_rss_kib, run_uac, sipp_installed, start_uas,
+};
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/sip-core/tests/sipp")
-        .join(name)
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// CPU time (user + system) of a process in seconds, from /proc/<pid>/stat.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<f64>().ok()))
-        .sum();
-    // USER_HZ is 100 on Linux.
-    ticks / 100.0
-}
-
-/// Peak resident set size of a process in KiB (VmHWM).
-fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// What one SIPp UAC run measured.
-struct UacRun {
-    successful: u64,
-    failed: u64,
-    wall: Duration,
-}
-
-/// Runs the SIPp UAC against `target` at `rate` for `secs` and reads its final counters.
-fn run_uac(target: SocketAddr, rate: u64, secs: u64, dir: &Path) -> UacRun {
-    let port = free_udp_port();
-    let started = Instant::now();
-    let output = Command::new("sipp")
-        .arg(target.to_string())
-        .args(["-sf"])
-        .arg(scenario("uac_message.xml"))
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-r", &rate.to_string(), "-m", &(rate * secs).to_string()])
-        .args(["-l", &(rate * 4).to_string()])
-        .args([
-            "-buff_size",
-            "8388608",
-            "-timeout",
-            &format!("{}s", secs + 60),
-        ])
-        .args(["-nostdin", "-trace_stat", "-fd", "1", "-stf"])
-        .arg(dir.join("uac_stats.csv"))
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("run sipp uac");
-    let wall = started.elapsed();
-    let _ = output;
-    let csv = std::fs::read_to_string(dir.join("uac_stats.csv")).expect("sipp statistics file");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(';').collect();
-    let last: Vec<&str> = lines
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .split(';')
-        .collect();
-    let column = |name: &str| -> u64 {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .and_then(|i| last.get(i))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0)
-    };
-    UacRun {
-        successful: column("SuccessfulCall(C)"),
-        failed: column("FailedCall(C)"),
-        wall,
-    }
+/// One MESSAGE run of `rate`/s for `secs` against `target`.
+fn run_messages(target: SocketAddr, rate: u64, secs: u64, dir: &std::path::Path) -> UacRun {
+    run_uac(
+        "uac_message.xml",
+        target,
+        rate,
+        rate * secs,
+        rate * 4,
+        0,
+        false,
+        dir,
+    )
 }
 
 struct Report {
@@ -167,13 +72,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    if Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_err()
-    {
+    if !sipp_installed() {
         eprintln!("sipp is not installed (Debian package sip-tester): skipping sipp_message");
         return;
     }
@@ -185,21 +84,10 @@ fn main() {
 
     // 1. the reference: SIPp as UAS
     let uas_port = free_udp_port();
-    let uas = Command::new("sipp")
-        .args(["-sf"])
-        .arg(scenario("uas_200.xml"))
-        .args(["-i", "127.0.0.1", "-p", &uas_port.to_string()])
-        .args(["-buff_size", "8388608", "-nostdin"])
-        .current_dir(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sipp uas");
-    let uas = KillOnDrop(uas);
-    std::thread::sleep(Duration::from_millis(500));
+    let uas = start_uas("uas_200.xml", uas_port, &dir);
     let uas_pid = uas.0.id();
     let cpu0 = cpu_seconds(uas_pid);
-    let run = run_uac(
+    let run = run_messages(
         SocketAddr::from(([127, 0, 0, 1], uas_port)),
         rate,
         secs,
@@ -240,7 +128,7 @@ fn main() {
     });
     let me = std::process::id();
     let cpu0 = cpu_seconds(me);
-    let run = run_uac(addr, rate, secs, &dir);
+    let run = run_messages(addr, rate, secs, &dir);
     let ours = Report {
         name: "sip-core Engine",
         run,

@@ -17,6 +17,8 @@
 //! * [`TxnFields`], the library-neutral summary of a typed parse, which the unit test compares
 //!   across libraries so that the benchmark compares equal work.
 
+pub mod sipp;
+
 use bytes::Bytes;
 
 /// One message of the corpus.

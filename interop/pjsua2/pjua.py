@@ -10,7 +10,8 @@ Started by crates/interop-support (Pjua::spawn) for the interop tests. Examples:
   pjua.py --port 16060 --user bob --password bob123 --registrar sip:127.0.0.1:15060 --answer
 Options: --transport udp|tcp|tls, --srtp 0|1|2 (disabled/optional/mandatory), --srtp-sig 0..3,
          --ice, --stun 127.0.0.1:3478, --message URI TEXT, --subscribe URI, --publish (online status),
-         --transfer-to URI (REFER after answer), --reinvite (hold/unhold re-INVITE after 2 s)
+         --transfer-to URI (REFER after answer), --reinvite (hold/unhold re-INVITE after 2 s),
+         --cancel-after S (CANCEL an outgoing call still unanswered after S seconds)
 """
 import argparse, sys, time, os
 import pjsua2 as pj
@@ -31,6 +32,7 @@ ap.add_argument("--play")
 ap.add_argument("--record")
 ap.add_argument("--duration", type=float, default=10)
 ap.add_argument("--hangup-after", type=float, default=0)
+ap.add_argument("--cancel-after", type=float, default=0)   # hang up an unanswered outgoing call (CANCEL)
 ap.add_argument("--srtp", type=int, default=0)
 ap.add_argument("--srtp-sig", type=int, default=0)
 ap.add_argument("--ice", action="store_true")
@@ -249,9 +251,15 @@ if args.call:
     log("calling", args.call)
 
 start = time.time()
-done_reinvite = done_transfer = hung = False
+done_reinvite = done_transfer = hung = cancelled = False
 while time.time() - start < args.duration:
     ep.libHandleEvents(20)
+    if args.cancel_after and not cancelled and time.time() - start > args.cancel_after:
+        for c in calls:
+            if c.isActive() and c.connected_at is None:
+                cancelled = True
+                c.hangup(pj.CallOpParam(True))
+                log("CANCEL sent")
     for c in list(calls):
         if not c.isActive() or c.connected_at is None:
             continue

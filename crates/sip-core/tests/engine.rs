@@ -475,7 +475,7 @@ async fn requests_beyond_the_pending_limit_get_503() {
 
 #[tokio::test]
 async fn runtime_setters_change_user_agent_trace_and_claimed_methods() {
-    let (engine, center, addr) = start(config().with_incoming_request("INFO")).await;
+    let (engine, center, addr) = start(config().with_incoming_request("PUBLISH")).await;
     let mut incoming = engine.incoming_requests().unwrap();
     let sock = peer().await;
     let me = sock.local_addr().unwrap();
@@ -504,16 +504,16 @@ async fn runtime_setters_change_user_agent_trace_and_claimed_methods() {
     ask(&sock, addr, &request("OPTIONS", "rt3", me, "", "")).await;
     assert!(traces.try_recv().is_err(), "no trace once turned off");
 
-    // an unclaimed INFO is no longer handed to the application: 405 with Allow
-    engine.remove_incoming_request("INFO").await.unwrap();
-    let resp = ask(&sock, addr, &request("INFO", "rt4", me, "", "")).await;
+    // an unclaimed PUBLISH is no longer handed to the application: 405 with Allow
+    engine.remove_incoming_request("PUBLISH").await.unwrap();
+    let resp = ask(&sock, addr, &request("PUBLISH", "rt4", me, "", "")).await;
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(
         !resp
             .headers()
             .get_str(&HeaderName::Allow)
             .unwrap()
-            .contains("INFO")
+            .contains("PUBLISH")
     );
     assert!(incoming.try_recv().is_err());
     engine.stop().await.unwrap();

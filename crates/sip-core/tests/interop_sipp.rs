@@ -356,3 +356,14 @@ async fn registration_with_sipp_registrar_refreshes_and_ends() {
     sipp.assert_success().await;
     engine.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bye_in_an_unknown_dialog_gets_481_from_the_engine() {
+    let Some(bin) = sipp() else { return };
+    let (engine, _center, addr) = engine().await;
+    let remote = addr.to_string();
+    // Three BYEs with tags the Engine never gave out: each must be answered 481.
+    let mut sipp = Sipp::start(&bin, "uac_bye_unknown.xml", free_udp_port(), 3, &[&remote]);
+    sipp.assert_success().await;
+    engine.stop().await.unwrap();
+}

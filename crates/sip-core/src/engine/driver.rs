@@ -25,7 +25,10 @@ use crate::transport::{self, TransportConfig, TransportEvent, TransportHandle};
 use crate::uas::{self, MergedRequestDetector, OverloadGuard, RequestPolicy};
 
 use super::config::invalid;
-use super::{ClientEvent, ClientTransaction, Command, EngineConfig, EngineError, IncomingRequest};
+use super::{
+    ClientEvent, ClientTransaction, Command, DialogEvent, DialogRoute, EngineConfig, EngineError,
+    IncomingRequest, NewDialog, RouteKey,
+};
 
 /// Binds the transports and spawns the driver; returns the command sender, the incoming
 /// request stream and the running flag.
@@ -37,6 +40,8 @@ pub(super) async fn spawn(
     (
         mpsc::Sender<Command>,
         mpsc::Receiver<IncomingRequest>,
+        mpsc::Receiver<NewDialog>,
+        Arc<AtomicBool>,
         Arc<AtomicBool>,
     ),
     EngineError,
@@ -52,6 +57,8 @@ pub(super) async fn spawn(
         .map_err(|e| invalid("max_pending_requests", e.to_string()))?;
     let (cmd_tx, commands) = mpsc::channel(config.channel_capacity);
     let (incoming_tx, incoming_rx) = mpsc::channel(config.channel_capacity);
+    let (new_dialogs_tx, new_dialogs_rx) = mpsc::channel(config.channel_capacity);
+    let new_dialogs_taken = Arc::new(AtomicBool::new(false));
     let running = Arc::new(AtomicBool::new(true));
     let driver = Driver {
         layer: TransactionLayer::with_rng(tconfig, StdRng::from_os_rng()),
@@ -61,8 +68,13 @@ pub(super) async fn spawn(
         policy,
         transport,
         events,
+        command_sender: cmd_tx.downgrade(),
         commands,
         incoming: incoming_tx,
+        new_dialogs: new_dialogs_tx,
+        new_dialogs_taken: new_dialogs_taken.clone(),
+        routes: HashMap::new(),
+        invite_routes: HashMap::new(),
         clients: HashMap::new(),
         send_failures: mpsc::channel(256),
         pending: HashSet::new(),
@@ -109,7 +121,13 @@ pub(super) async fn spawn(
             post(NotificationData::EngineDidEnd);
         }
     });
-    Ok((cmd_tx, incoming_rx, running))
+    Ok((
+        cmd_tx,
+        incoming_rx,
+        new_dialogs_rx,
+        new_dialogs_taken,
+        running,
+    ))
 }
 
 /// `UDP`, `TCP` or `TLS`.
@@ -136,10 +154,20 @@ fn transport_config(config: &EngineConfig) -> TransportConfig {
 
 /// Methods the Engine handles itself, plus the claimed ones; event packages from `events`.
 fn build_policy(config: &EngineConfig) -> Result<RequestPolicy, EngineError> {
+    // Dialog usages (INVITE sessions, subscriptions, referrals) take the rest.
     let mut policy = RequestPolicy::new()
         .allow_method(Method::Message)
         .allow_method(Method::Subscribe)
-        .allow_method(Method::Notify);
+        .allow_method(Method::Notify)
+        .allow_method(Method::Refer)
+        .allow_method(Method::Update)
+        .allow_method(Method::Prack)
+        .allow_method(Method::Info);
+    for tag in DIALOG_OPTION_TAGS {
+        policy = policy
+            .support_option_tag(tag)
+            .map_err(|e| invalid("supported", e.to_string()))?;
+    }
     for m in &config.incoming_requests {
         let m = Method::from(m.as_str());
         if !policy.methods().contains(&m) {
@@ -160,6 +188,10 @@ fn build_policy(config: &EngineConfig) -> Result<RequestPolicy, EngineError> {
     Ok(policy)
 }
 
+/// Extensions the dialog usages implement: reliable provisional responses (RFC 3262),
+/// session timers (RFC 4028), Replaces (RFC 3891) and REFER without subscription (RFC 4488).
+const DIALOG_OPTION_TAGS: [&str; 4] = ["100rel", "timer", "replaces", "norefersub"];
+
 /// A request the transport could not deliver: where to, and why.
 type SendFailure = (Target, String);
 
@@ -172,7 +204,16 @@ struct Driver {
     transport: TransportHandle,
     events: mpsc::Receiver<TransportEvent>,
     commands: mpsc::Receiver<Command>,
+    /// For the routes handed out with new dialogs (weak: dropping every Engine handle still
+    /// stops the driver).
+    command_sender: mpsc::WeakSender<Command>,
     incoming: mpsc::Sender<IncomingRequest>,
+    new_dialogs: mpsc::Sender<NewDialog>,
+    new_dialogs_taken: Arc<AtomicBool>,
+    /// Dialog routes: Call-ID and local tag → owner.
+    routes: HashMap<RouteKey, mpsc::Sender<DialogEvent>>,
+    /// INVITE server transactions delivered on a route, for their CANCELs.
+    invite_routes: HashMap<TransactionKey, RouteKey>,
     clients: HashMap<TransactionKey, mpsc::Sender<ClientEvent>>,
     /// Failed sends of the tasks that open TCP/TLS connections, reported back to the loop.
     send_failures: (mpsc::Sender<SendFailure>, mpsc::Receiver<SendFailure>),
@@ -247,6 +288,8 @@ impl Driver {
         self.log(4, "engine", "stopping".to_owned());
         self.clients.clear();
         self.pending.clear();
+        self.routes.clear();
+        self.invite_routes.clear();
         self.transport.shutdown().await;
     }
 
@@ -412,6 +455,18 @@ impl Driver {
                 request,
                 ..
             } => {
+                if let Some(invite_key) = &invite
+                    && let Some(route) = self.invite_routes.get(invite_key)
+                    && let Some(owner) = self.routes.get(route)
+                {
+                    let event = DialogEvent::Cancel {
+                        invite: invite_key.clone(),
+                        request: request.clone(),
+                    };
+                    if owner.try_send(event).is_err() {
+                        self.log(2, "engine", "a CANCEL could not be routed".to_owned());
+                    }
+                }
                 let response = if invite.is_some() {
                     let tag = self.tag();
                     Some(request.response(StatusCode::OK).to_tag(&tag).build())
@@ -435,7 +490,9 @@ impl Driver {
                     let _ = tx.try_send(ClientEvent::Terminated);
                 }
                 self.pending.remove(&key);
+                self.invite_routes.remove(&key);
             }
+            TransactionEvent::StrayAck { request, source } => self.route_ack(request, source),
             TransactionEvent::Overloaded {
                 request, reply_to, ..
             } => {
@@ -499,6 +556,14 @@ impl Driver {
         }
         let method = request.method().clone();
         let claimed = self.config.incoming_requests.contains(method.as_str());
+        let request = if claimed {
+            request
+        } else {
+            match self.route_request(&key, request, source) {
+                Some(request) => request,
+                None => return,
+            }
+        };
         if claimed || method == Method::Subscribe {
             if method == Method::Subscribe && !self.subscription_accepted(&request) {
                 let allow =
@@ -562,8 +627,8 @@ impl Driver {
                 self.got_message(&request);
                 Some(request.response(StatusCode::OK).to_tag(&tag).build())
             }
-            // No session layer yet: nobody can take the call.
-            Method::Invite => Some(
+            // Nobody takes new dialogs (see Engine::take_new_dialogs).
+            Method::Invite | Method::Refer => Some(
                 request
                     .response(StatusCode::TEMPORARILY_UNAVAILABLE)
                     .to_tag(&tag)
@@ -574,6 +639,153 @@ impl Driver {
         };
         if let Some(response) = response {
             self.answer(&key, response);
+        }
+    }
+
+    /// Delivers a request that belongs to a dialog route, or that creates a dialog while the
+    /// new-dialog stream is taken; returns it when it is for the Engine's other handlers.
+    fn route_request(
+        &mut self,
+        key: &TransactionKey,
+        request: Request,
+        source: Target,
+    ) -> Option<Request> {
+        let method = request.method().clone();
+        if matches!(method, Method::Options | Method::Message) {
+            return Some(request);
+        }
+        let headers = request.headers();
+        let (Ok(to), Ok(call_id)) = (
+            headers.typed::<ToHeader>(),
+            headers.typed::<crate::header::CallId>(),
+        ) else {
+            return Some(request);
+        };
+        let call_id = call_id.as_str().to_owned();
+        if let Some(to_tag) = to.tag() {
+            let route = (call_id, to_tag.to_owned());
+            let Some(owner) = self.routes.get(&route) else {
+                return Some(request);
+            };
+            let incoming = IncomingRequest {
+                request,
+                key: key.clone(),
+                source,
+            };
+            match owner.try_send(DialogEvent::Request(incoming)) {
+                Ok(()) => {
+                    if method == Method::Invite {
+                        self.invite_routes.insert(key.clone(), route);
+                    }
+                    self.pending.insert(key.clone());
+                    None
+                }
+                Err(e) => {
+                    let (status, gone) = match e {
+                        mpsc::error::TrySendError::Full(_) => {
+                            (StatusCode::SERVICE_UNAVAILABLE, false)
+                        }
+                        mpsc::error::TrySendError::Closed(_) => {
+                            (StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST, true)
+                        }
+                    };
+                    let request = match e {
+                        mpsc::error::TrySendError::Full(DialogEvent::Request(i))
+                        | mpsc::error::TrySendError::Closed(DialogEvent::Request(i)) => i.request,
+                        _ => return None,
+                    };
+                    if gone {
+                        self.routes.remove(&route);
+                    }
+                    let tag = self.tag();
+                    let mut builder = request.response(status).to_tag(&tag);
+                    if !gone {
+                        builder = builder.header(HeaderName::RetryAfter, "1");
+                    }
+                    self.answer(key, builder.build());
+                    None
+                }
+            }
+        } else {
+            let creates = match method {
+                Method::Invite | Method::Refer => true,
+                Method::Subscribe => self.subscription_accepted(&request),
+                _ => false,
+            };
+            if !creates || !self.new_dialogs_taken.load(Ordering::Acquire) {
+                return Some(request);
+            }
+            let Some(commands) = self.command_sender.upgrade() else {
+                return Some(request);
+            };
+            let local_tag = self.tag();
+            let route_key = (call_id.clone(), local_tag.clone());
+            let (tx, events) = mpsc::channel(32);
+            let new_dialog = NewDialog {
+                incoming: IncomingRequest {
+                    request,
+                    key: key.clone(),
+                    source,
+                },
+                route: DialogRoute {
+                    call_id,
+                    local_tag,
+                    events,
+                    commands,
+                },
+            };
+            match self.new_dialogs.try_send(new_dialog) {
+                Ok(()) => {
+                    self.routes.insert(route_key.clone(), tx);
+                    if method == Method::Invite {
+                        self.invite_routes.insert(key.clone(), route_key);
+                    }
+                    self.pending.insert(key.clone());
+                }
+                Err(e) => {
+                    let (mpsc::error::TrySendError::Full(n) | mpsc::error::TrySendError::Closed(n)) =
+                        e;
+                    let NewDialog { incoming, route } = n;
+                    let status = if self.new_dialogs.is_closed() {
+                        StatusCode::TEMPORARILY_UNAVAILABLE
+                    } else {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    };
+                    let response = incoming
+                        .request
+                        .response(status)
+                        .to_tag(&route.local_tag)
+                        .header(HeaderName::RetryAfter, "5")
+                        .build();
+                    self.answer(key, response);
+                }
+            }
+            None
+        }
+    }
+
+    /// An ACK for a 2xx goes to its dialog's route; others are dropped.
+    fn route_ack(&mut self, request: Request, source: Target) {
+        let headers = request.headers();
+        let route = match (
+            headers.typed::<ToHeader>(),
+            headers.typed::<crate::header::CallId>(),
+        ) {
+            (Ok(to), Ok(call_id)) => to
+                .tag()
+                .map(|t| (call_id.as_str().to_owned(), t.to_owned())),
+            _ => None,
+        };
+        match route.and_then(|r| self.routes.get(&r)) {
+            Some(owner) => {
+                if owner
+                    .try_send(DialogEvent::Ack { request, source })
+                    .is_err()
+                {
+                    self.log(4, "engine", "an ACK could not be routed".to_owned());
+                }
+            }
+            None => self.log(4, "engine", "an ACK matched no dialog".to_owned()),
         }
     }
 
@@ -671,6 +883,25 @@ impl Driver {
                         ClientTransaction { key, events }
                     });
                 let _ = reply.send(result);
+            }
+            Command::SendStateless(message, target, reply) => {
+                let mut message = *message;
+                if message.is_request() {
+                    self.stamp(message.headers_mut());
+                }
+                self.layer.send_stateless(target, message);
+                let _ = reply.send(Ok(()));
+            }
+            Command::AddDialogRoute(key, owner, reply) => {
+                self.routes.insert(key, owner);
+                let _ = reply.send(Ok(()));
+            }
+            Command::RemoveDialogRoute(call_id, local_tag) => {
+                let key = (call_id, local_tag);
+                if self.routes.get(&key).is_some_and(mpsc::Sender::is_closed) {
+                    self.routes.remove(&key);
+                    self.invite_routes.retain(|_, r| *r != key);
+                }
             }
             Command::Respond(key, response, reply) => {
                 let mut response = *response;

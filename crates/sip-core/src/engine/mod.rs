@@ -13,6 +13,12 @@
 //! 482, CANCEL without a transaction 481, and overload 503. Every response and request the
 //! Engine builds or forwards carries User-Agent.
 //!
+//! Dialogs: requests that create one (INVITE, REFER, and SUBSCRIBE for an accepted package,
+//! without a To tag) go to [`Engine::take_new_dialogs`] with a fresh local tag and their
+//! route registered; until that stream is taken, INVITE and REFER get 480. Requests within a
+//! dialog (To tag) go to the [`DialogRoute`] registered for their Call-ID and To tag, with the
+//! ACKs for 2xx and the CANCELs of routed INVITEs; without one they get 481.
+//!
 //! ```no_run
 //! use sip_core::engine::{Engine, EngineConfig};
 //! use sip_core::notification::NotificationCenter;
@@ -41,7 +47,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::message::{Request, Response};
+use crate::message::{Request, Response, SipMessage};
 use crate::notification::{NotificationCenter, NotificationData};
 use crate::transaction::{Target, TransactionError, TransactionKey, TransportKind};
 use crate::transport::{TlsOptions, TransportError};
@@ -113,6 +119,69 @@ pub struct ClientTransaction {
     pub events: mpsc::Receiver<ClientEvent>,
 }
 
+/// What the Engine routes to the owner of a dialog (see [`Engine::add_dialog_route`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum DialogEvent {
+    /// A request whose Call-ID and To tag match the route (BYE, re-INVITE, UPDATE, PRACK,
+    /// INFO, NOTIFY, a refreshing SUBSCRIBE, REFER, MESSAGE…). Its server transaction is
+    /// open: answer it with [`Engine::respond`].
+    Request(IncomingRequest),
+    /// An ACK that matched no transaction (the ACK for a 2xx, RFC 3261 §13.3.1.4).
+    Ack {
+        /// The ACK.
+        request: Request,
+        /// Where it came from.
+        source: Target,
+    },
+    /// A CANCEL matched an INVITE server transaction that arrived on this route. The Engine
+    /// has answered the CANCEL with 200; the owner answers the INVITE `invite` with 487.
+    Cancel {
+        /// The INVITE's server transaction.
+        invite: TransactionKey,
+        /// The CANCEL.
+        request: Request,
+    },
+}
+
+/// A dialog route: requests with this Call-ID and To tag go to [`events`](Self::events).
+/// Dropping it removes the route (later requests get 481).
+#[derive(Debug)]
+pub struct DialogRoute {
+    /// The Call-ID.
+    pub call_id: String,
+    /// Our tag.
+    pub local_tag: String,
+    /// The routed requests.
+    pub events: mpsc::Receiver<DialogEvent>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl Drop for DialogRoute {
+    fn drop(&mut self) {
+        // If the queue is full the driver finds the closed stream on the next request.
+        let _ = self.commands.try_send(Command::RemoveDialogRoute(
+            std::mem::take(&mut self.call_id),
+            std::mem::take(&mut self.local_tag),
+        ));
+    }
+}
+
+/// A request that creates a dialog (an INVITE, a SUBSCRIBE for an accepted package or a REFER,
+/// each without a To tag), delivered with its route already registered under a fresh local
+/// tag: every response to it carries [`route.local_tag`](DialogRoute::local_tag) as To tag.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct NewDialog {
+    /// The request and its server transaction.
+    pub incoming: IncomingRequest,
+    /// The dialog's route.
+    pub route: DialogRoute,
+}
+
+/// The key of a dialog route: Call-ID and local tag.
+type RouteKey = (String, String);
+
 /// A command to the driver task.
 #[derive(Debug)]
 enum Command {
@@ -131,6 +200,9 @@ enum Command {
     PanicForTest,
     SetUserAgent(String),
     SendRequest(Box<Request>, Target, Reply<ClientTransaction>),
+    SendStateless(Box<SipMessage>, Target, Reply<()>),
+    AddDialogRoute(RouteKey, mpsc::Sender<DialogEvent>, Reply<()>),
+    RemoveDialogRoute(String, String),
     Respond(TransactionKey, Box<Response>, Reply<()>),
     Stop(oneshot::Sender<()>),
 }
@@ -142,6 +214,9 @@ struct Inner {
     commands: mpsc::Sender<Command>,
     running: Arc<AtomicBool>,
     incoming: Mutex<Option<mpsc::Receiver<IncomingRequest>>>,
+    new_dialogs: Mutex<Option<mpsc::Receiver<NewDialog>>>,
+    /// Whether the new-dialog stream was taken (read by the driver).
+    new_dialogs_taken: Arc<AtomicBool>,
     center: NotificationCenter,
     sender: crate::notification::Sender,
 }
@@ -168,7 +243,7 @@ impl Engine {
             driver::spawn(config.clone(), center.clone(), sender.clone()).await
         }
         .await;
-        let (commands, incoming, running) = match started {
+        let (commands, incoming, new_dialogs, new_dialogs_taken, running) = match started {
             Ok(parts) => parts,
             Err(e) => {
                 center.post_notification(
@@ -186,6 +261,8 @@ impl Engine {
                 commands,
                 running,
                 incoming: Mutex::new(Some(incoming)),
+                new_dialogs: Mutex::new(Some(new_dialogs)),
+                new_dialogs_taken,
                 center,
                 sender,
             }),
@@ -317,6 +394,59 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or(EngineError::IncomingTaken)
+    }
+
+    /// Takes the stream of dialog-creating requests (once; later calls fail with
+    /// [`EngineError::IncomingTaken`]): INVITEs, SUBSCRIBEs for packages in
+    /// [`EngineConfig::incoming_events`] and REFERs, each without a To tag, with their route
+    /// registered. Until it is taken an INVITE is answered 480 and a REFER 405, and
+    /// SUBSCRIBEs go to [`incoming_requests`](Self::incoming_requests).
+    pub fn take_new_dialogs(&self) -> Result<mpsc::Receiver<NewDialog>, EngineError> {
+        if !self.is_running() {
+            return Err(EngineError::NotRunning);
+        }
+        let taken = self
+            .inner
+            .new_dialogs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or(EngineError::IncomingTaken)?;
+        self.inner.new_dialogs_taken.store(true, Ordering::Release);
+        Ok(taken)
+    }
+
+    /// Routes requests with `call_id` whose To tag is `local_tag`, the ACKs for our 2xx and
+    /// the CANCELs of INVITEs that came on the route to the returned stream, until it is
+    /// dropped. A UAC registers its route (Call-ID and its From tag) before sending the
+    /// request that creates the dialog, so that a NOTIFY overtaking the 2xx, and requests from
+    /// every fork, arrive on it. Registering a route that exists replaces it.
+    pub async fn add_dialog_route(
+        &self,
+        call_id: &str,
+        local_tag: &str,
+    ) -> Result<DialogRoute, EngineError> {
+        let (tx, events) = mpsc::channel(32);
+        let key = (call_id.to_owned(), local_tag.to_owned());
+        self.call(|r| Command::AddDialogRoute(key, tx, r)).await?;
+        Ok(DialogRoute {
+            call_id: call_id.to_owned(),
+            local_tag: local_tag.to_owned(),
+            events,
+            commands: self.inner.commands.clone(),
+        })
+    }
+
+    /// Sends `message` to `target` outside any transaction: the ACK for a 2xx
+    /// (RFC 3261 §13.2.2.4). User-Agent is added to requests when missing.
+    pub async fn send_stateless(
+        &self,
+        message: impl Into<SipMessage>,
+        target: Target,
+    ) -> Result<(), EngineError> {
+        let message = Box::new(message.into());
+        self.call(|r| Command::SendStateless(message, target, r))
+            .await
     }
 
     /// Answers the incoming request of server transaction `key` (User-Agent is added when
