@@ -14,9 +14,18 @@
 //! assert_eq!(&content.body[..], b"SIP/2.0 180 Ringing\r\n");
 //! ```
 
+#[cfg(feature = "runtime")]
+mod runtime;
+
 use crate::body::SipFrag;
 use crate::message::StatusCode;
 use crate::subscription::Content;
+
+#[cfg(feature = "runtime")]
+pub use runtime::{
+    GotRefer, IncomingReferral, IncomingReferralNotification, Referral, ReferralDidFail,
+    ReferralNotification,
+};
 
 /// The `message/sipfrag` body of a REFER progress NOTIFY: the status line `SIP/2.0 <code>
 /// <status>` (`status` `None`: the code's standard reason phrase). Codes outside 100–699 are

@@ -42,14 +42,27 @@
 //! assert_eq!(subscriber.state().as_str(), "SENT");
 //! ```
 
+#[cfg(feature = "runtime")]
+pub(crate) mod driver;
+#[cfg(feature = "runtime")]
+mod notifications;
 mod notifier;
+#[cfg(feature = "runtime")]
+pub(crate) mod runtime;
 mod subscriber;
 
 use std::time::Duration;
 
 use bytes::Bytes;
 
+#[cfg(feature = "runtime")]
+pub use notifications::{
+    ChangedState, GotNotify, IncomingSubscriptionNotification, NotifyDidFail, RequestData,
+    ResponseData, SubscriptionDidFail, SubscriptionNotification,
+};
 pub use notifier::{Notifier, NotifierConfig, NotifierEvent, NotifierOutput, NotifierState};
+#[cfg(feature = "runtime")]
+pub use runtime::{IncomingSubscription, Subscription};
 pub use subscriber::{
     InitialRequest, Subscriber, SubscriberConfig, SubscriberEvent, SubscriberOutput,
     SubscriberState,
@@ -92,9 +105,10 @@ pub enum SubscriptionError {
     /// A content type was given without a body, or a body without a content type.
     #[error("content_type and body must be given together")]
     ContentMismatch,
-    /// The Engine refused a command.
-    #[error("engine error: {0}")]
-    Engine(String),
+    /// The request was answered with this error code (400, 423…) instead of creating the
+    /// object.
+    #[error("the request was rejected with {0}")]
+    Rejected(u16),
 }
 
 /// When to refresh a subscription that lasts `expires` seconds: 30 s before expiry, or at

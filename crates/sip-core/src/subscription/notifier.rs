@@ -148,6 +148,7 @@ pub struct Notifier {
     notify_in_flight: Option<Request>,
     notify_dirty: bool,
     final_notify_sent: bool,
+    did_end_posted: bool,
     outputs: VecDeque<NotifierOutput>,
 }
 
@@ -231,6 +232,7 @@ impl Notifier {
             notify_in_flight: None,
             notify_dirty: false,
             final_notify_sent: false,
+            did_end_posted: false,
             outputs: VecDeque::new(),
         })
     }
@@ -533,6 +535,8 @@ impl Notifier {
         }
     }
 
+    /// Ends in `terminated`. With a `reason` the terminating NOTIFY follows (the caller sends
+    /// it) and DidEnd is reported after it; without, DidEnd is reported now.
     fn terminate(&mut self, reason: Option<&str>) {
         if self.state == NotifierState::Terminated {
             return;
@@ -540,7 +544,17 @@ impl Notifier {
         self.term_reason = reason.map(str::to_owned);
         self.expires_at = None;
         self.set_state(NotifierState::Terminated);
-        self.push(NotifierEvent::DidEnd);
+        if reason.is_none() {
+            self.final_notify_sent = true;
+            self.post_did_end();
+        }
+    }
+
+    fn post_did_end(&mut self) {
+        if !self.did_end_posted {
+            self.did_end_posted = true;
+            self.push(NotifierEvent::DidEnd);
+        }
     }
 
     fn respond(&mut self, now: Instant, code: u16) {
@@ -603,6 +617,9 @@ impl Notifier {
         self.notify_in_flight = Some(notify.clone());
         self.outputs
             .push_back(NotifierOutput::Notify(Box::new(notify)));
+        if self.final_notify_sent {
+            self.post_did_end();
+        }
     }
 
     fn remaining(&self) -> u32 {
@@ -620,7 +637,11 @@ impl Notifier {
         }
         if !(200..300).contains(&code) {
             self.final_notify_sent = true;
-            self.terminate(None);
+            if self.state == NotifierState::Terminated {
+                self.post_did_end();
+            } else {
+                self.terminate(None);
+            }
             return;
         }
         if std::mem::take(&mut self.notify_dirty) {

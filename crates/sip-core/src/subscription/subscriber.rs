@@ -330,6 +330,19 @@ impl Subscriber {
         self.granted
     }
 
+    /// Makes the initial request a REFER to `refer_to` (event `refer`); only in NULL.
+    pub fn set_refer(
+        &mut self,
+        refer_to: ReferTo,
+        create_subscription: bool,
+    ) -> Result<(), SubscriptionError> {
+        if self.state != SubscriberState::Null {
+            return Err(self.invalid("set_refer"));
+        }
+        self.config = self.config.clone().refer(refer_to, create_subscription);
+        Ok(())
+    }
+
     /// Replaces our Contact for the next requests.
     pub fn set_contact(&mut self, contact: Contact) {
         if let Some(d) = &mut self.dialog {
