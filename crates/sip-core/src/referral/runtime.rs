@@ -56,7 +56,7 @@ pub enum ReferralNotification {
     /// `SIPReferralDidStart`.
     DidStart,
     /// `SIPReferralGotNotify` (the body is usually `message/sipfrag`).
-    GotNotify(GotNotify),
+    GotNotify(Box<GotNotify>),
     /// `SIPReferralDidFail`.
     DidFail(ReferralDidFail),
     /// `SIPReferralDidEnd`.
@@ -101,7 +101,7 @@ pub enum IncomingReferralNotification {
     /// `SIPIncomingReferralChangedState`.
     ChangedState(ChangedState),
     /// `SIPIncomingReferralGotRefer`.
-    GotRefer(GotRefer),
+    GotRefer(Box<GotRefer>),
     /// `SIPIncomingReferralGotRefreshingSubscribe` (no data in the seed; the request is
     /// given).
     GotRefreshingSubscribe(RequestData),
@@ -352,7 +352,7 @@ fn referral_notification(event: SubscriberEvent) -> Option<ReferralNotification>
         }),
         SubscriberEvent::WillStart => N::WillStart,
         SubscriberEvent::DidStart => N::DidStart,
-        SubscriberEvent::GotNotify(r) => N::GotNotify(GotNotify::of(&r)),
+        SubscriberEvent::GotNotify(r) => N::GotNotify(Box::new(GotNotify::of(&r))),
         SubscriberEvent::DidFail { code, reason, .. } => {
             N::DidFail(ReferralDidFail { code, reason })
         }
@@ -404,13 +404,13 @@ impl IncomingReferral {
         post_on(
             center,
             &sender,
-            Arc::new(IncomingReferralNotification::GotRefer(GotRefer {
+            Arc::new(IncomingReferralNotification::GotRefer(Box::new(GotRefer {
                 method: request.method().clone(),
                 request_uri: request.uri().clone(),
                 refer_to: request.headers().typed_first().ok().flatten(),
                 headers: request.headers().clone(),
                 body: (!request.body().is_empty()).then(|| request.body().clone()),
-            })),
+            }))),
         );
         let remote_contact = request.headers().typed_first::<Contact>().ok().flatten();
         let span = tracing::debug_span!("incoming_referral", call_id = %new_dialog.route.call_id);

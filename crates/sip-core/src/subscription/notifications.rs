@@ -150,7 +150,7 @@ pub enum SubscriptionNotification {
     /// `SIPSubscriptionDidStart`.
     DidStart,
     /// `SIPSubscriptionGotNotify`.
-    GotNotify(GotNotify),
+    GotNotify(Box<GotNotify>),
     /// `SIPSubscriptionDidFail`.
     DidFail(SubscriptionDidFail),
     /// `SIPSubscriptionDidEnd`.

@@ -210,7 +210,7 @@ fn subscription_notification(event: SubscriberEvent) -> Option<SubscriptionNotif
         }),
         SubscriberEvent::WillStart => N::WillStart,
         SubscriberEvent::DidStart => N::DidStart,
-        SubscriberEvent::GotNotify(r) => N::GotNotify(GotNotify::of(&r)),
+        SubscriberEvent::GotNotify(r) => N::GotNotify(Box::new(GotNotify::of(&r))),
         SubscriberEvent::DidFail {
             code,
             reason,

@@ -69,7 +69,7 @@ pub enum InitialRequest {
     /// ends the referral.
     Refer {
         /// The Refer-To header.
-        refer_to: ReferTo,
+        refer_to: Box<ReferTo>,
         /// Whether the implicit subscription is wanted.
         create_subscription: bool,
     },
@@ -147,7 +147,7 @@ impl SubscriberConfig {
     pub fn refer(mut self, refer_to: ReferTo, create_subscription: bool) -> Self {
         self.event = "refer".to_owned();
         self.initial = InitialRequest::Refer {
-            refer_to,
+            refer_to: Box::new(refer_to),
             create_subscription,
         };
         self
@@ -697,10 +697,9 @@ impl Subscriber {
         if self.in_flight.is_none()
             && self.state != SubscriberState::Terminated
             && let Some(kind) = self.queued.take()
+            && (self.dialog.is_some() || kind == Kind::Initial)
         {
-            if self.dialog.is_some() || kind == Kind::Initial {
-                self.send(now, kind);
-            }
+            self.send(now, kind);
         }
     }
 
@@ -737,7 +736,7 @@ impl Subscriber {
             },
         ) = (refer, &self.config.initial)
         {
-            builder = builder.typed(refer_to);
+            builder = builder.typed(refer_to.as_ref());
             if !create_subscription {
                 builder = builder
                     .typed(&ReferSub::new(false))
