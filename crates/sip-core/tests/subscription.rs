@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use sip_core::engine::{Engine, EngineConfig, NewDialog};
-use sip_core::header::{Contact, FromHeader, HeaderName, NameAddr, ReferSub, ReferTo, ToHeader};
+use sip_core::header::{
+    Contact, FromHeader, Header, HeaderName, NameAddr, ReferSub, ReferTo, ToHeader,
+};
 use sip_core::notification::{NotificationCenter, NotificationData, Observer};
 use sip_core::referral::{
     IncomingReferral, IncomingReferralNotification, Referral, ReferralNotification,
@@ -149,6 +151,10 @@ fn subscription(alice: &Peer, bob: &Peer, refresh: u32) -> Subscription {
     )
 }
 
+fn curi(c: &Contact) -> Uri {
+    c.addr.as_ref().unwrap().uri().clone()
+}
+
 fn pidf(s: &str) -> Content {
     Content::new(PIDF, s.as_bytes().to_vec())
 }
@@ -219,6 +225,48 @@ async fn subscribe_accept_notify_refresh_and_unsubscribe() {
             .iter()
             .any(|n| matches!(n, IncomingSubscriptionNotification::SentNotify(_)))
     );
+
+    // Attributes of both sides.
+    assert_eq!(sub.event(), "presence");
+    assert_eq!(sub.refresh(), 2);
+    assert_eq!(sub.route_header(), bob.target());
+    assert_eq!(sub.peer_address(), Some(bob.target().addr));
+    assert_eq!(sub.to_header().uri(), &bob.uri("bob"));
+    assert!(sub.from_header().tag().is_some());
+    assert_eq!(curi(&sub.contact_header()), alice.uri("alice"));
+    assert!(sub.credentials().is_none());
+    assert_eq!(incoming.content_type().as_deref(), Some(PIDF));
+    assert_eq!(incoming.content().as_deref(), Some(&b"<open/>"[..]));
+    assert_eq!(incoming.peer_address().port(), alice.port);
+
+    // subscribe() while active stores the arguments and refreshes at once with them.
+    sub.subscribe(
+        vec![Header::new(HeaderName::new("X-Filter"), "status")],
+        Some(Content::new("text/plain", &b"filter"[..])),
+        Some(WAIT),
+    )
+    .unwrap();
+    let refreshed = until::<IncomingSubscriptionNotification>(&mut bob.observer, |n| {
+        matches!(
+            n,
+            IncomingSubscriptionNotification::GotRefreshingSubscribe(_)
+        )
+    })
+    .await;
+    match refreshed.last().unwrap() {
+        IncomingSubscriptionNotification::GotRefreshingSubscribe(r) => {
+            assert_eq!(
+                r.headers.get_str(&HeaderName::new("X-Filter")),
+                Some("status")
+            );
+            assert_eq!(r.body.as_deref(), Some(&b"filter"[..]));
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(sub.extra_headers().len(), 1);
+    assert_eq!(sub.content_type().as_deref(), Some("text/plain"));
+    assert_eq!(sub.body().as_deref(), Some(&b"filter"[..]));
+    until::<SubscriptionNotification>(&mut alice.observer, |n| got_notify_body(n).is_some()).await;
 
     // push_content reaches the subscriber.
     incoming.push_content(pidf("<closed/>")).unwrap();
@@ -450,6 +498,20 @@ async fn referral_reports_sipfrag_progress_to_the_final_response() {
     assert_eq!(seen.iter().find_map(sipfrag).unwrap(), "SIP/2.0 100 Trying");
     assert_eq!(refer.state(), "ACTIVE");
     assert_eq!(refer.refresh_interval(), Some(180));
+    assert_eq!(
+        refer.refer_to_header().uri().to_string(),
+        "sip:carol@example.com"
+    );
+    assert_eq!(refer.remote_contact_header(), Some(bob.uri("bob")));
+    assert_eq!(curi(&refer.local_contact_header()), alice.uri("alice"));
+    assert_eq!(refer.peer_address(), Some(bob.target().addr));
+    assert_eq!(curi(&incoming.local_contact_header()), bob.uri("bob"));
+    assert_eq!(
+        curi(&incoming.remote_contact_header().unwrap()),
+        alice.uri("alice")
+    );
+    assert_eq!(incoming.peer_address().port(), alice.port);
+    assert_eq!(incoming.state(), "active");
 
     incoming.send_notify(180, None).unwrap();
     let seen = until::<ReferralNotification>(&mut alice.observer, |n| sipfrag(n).is_some()).await;

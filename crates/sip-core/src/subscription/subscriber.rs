@@ -740,7 +740,7 @@ impl Subscriber {
             if !create_subscription {
                 builder = builder
                     .typed(&ReferSub::new(false))
-                    .header(HeaderName::Require, "norefersub");
+                    .header(HeaderName::Supported, "norefersub");
             }
         } else {
             builder = builder.typed(&Event::new(self.config.event.clone()));

@@ -627,3 +627,36 @@ fn bad_initial_requests_get_the_protocol_answer() {
     let r = Notifier::new(t0, &refer, "b", &bob_contact(), NotifierConfig::default()).unwrap_err();
     assert_eq!(r.status().code(), 400);
 }
+
+#[test]
+fn challenged_requests_are_resent_with_the_next_cseq() {
+    let t0 = Instant::now();
+    let (mut sub, mut not, subscribe) = start(t0, config());
+    // The initial SUBSCRIBE again, with CSeq 2 (outside the dialog).
+    let retry = sub.retry_request().unwrap();
+    assert_eq!(retry.headers().typed::<CSeq>().unwrap().seq, 2);
+    assert_eq!(
+        retry.headers().get_str(&HeaderName::CallId),
+        subscribe.headers().get_str(&HeaderName::CallId)
+    );
+    // The answer to the first attempt is not the answer to the request in flight.
+    not.accept(t0, 200, None).unwrap();
+    let out = drain_not(&mut not);
+    sub.handle_response(t0, &out.responses[0]);
+    assert_eq!(sub.state(), &SubscriberState::Sent);
+    let not2 = Notifier::new(t0, &retry, "b2", &bob_contact(), NotifierConfig::default());
+    let mut not2 = not2.unwrap();
+    not2.accept(t0, 200, None).unwrap();
+    let out = drain_not(&mut not2);
+    sub.handle_response(t0, &out.responses[0]);
+    assert_eq!(sub.state(), &SubscriberState::Accepted);
+    // In the dialog, a retried refresh takes the dialog's next number.
+    sub.refresh(t0).unwrap();
+    let refresh = drain_sub(&mut sub).requests.pop().unwrap();
+    let seq = refresh.headers().typed::<CSeq>().unwrap().seq;
+    let retry = sub.retry_request().unwrap();
+    assert_eq!(retry.headers().typed::<CSeq>().unwrap().seq, seq + 1);
+    assert!(sub.refresh(t0).is_ok());
+    assert!(Subscriber::new(config(), 9).refresh(t0).is_err());
+    assert!(Subscriber::new(config(), 9).end(t0).is_err());
+}
