@@ -436,6 +436,18 @@ async fn incoming_subscription_expires_when_not_refreshed() {
         Some("terminated;reason=timeout")
     );
     assert_eq!(incoming.state(), "terminated");
+    // The subscriber's dialog is gone: its Engine answers 481.
+    let failed = until::<IncomingSubscriptionNotification>(&mut bob.observer, |n| {
+        matches!(n, IncomingSubscriptionNotification::NotifyDidFail(_))
+    })
+    .await;
+    match failed.last().unwrap() {
+        IncomingSubscriptionNotification::NotifyDidFail(f) => {
+            assert_eq!(f.code, 481);
+            assert!(f.headers.is_some());
+        }
+        _ => unreachable!(),
+    }
 }
 
 fn referral(alice: &Peer, bob: &Peer) -> Referral {
