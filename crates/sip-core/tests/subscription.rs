@@ -594,3 +594,75 @@ async fn referral_without_subscription_ends_with_the_answer() {
             .any(|n| matches!(n, IncomingReferralNotification::SentNotify(_)))
     );
 }
+
+#[tokio::test]
+async fn referral_refresh_end_and_reject() {
+    let mut alice = peer(false).await;
+    let mut bob = peer(true).await;
+    let refer = referral(&alice, &bob);
+    assert!(refer.end(None).is_err());
+    refer.send_refer(true, Vec::new(), Some(WAIT)).unwrap();
+    let incoming = bob.incoming_referral().await;
+    incoming.accept(202, 180).unwrap();
+    until_both(
+        &mut alice.observer,
+        |n| *n == ReferralNotification::DidStart,
+        |n| sipfrag(n).is_some(),
+    )
+    .await;
+    // A manual refresh: SUBSCRIBE Event: refer, answered with the latest sipfrag.
+    let new_contact = Contact::new(NameAddr::new(alice.uri("alice2")));
+    refer
+        .refresh(Some(new_contact), Vec::new(), Some(WAIT))
+        .unwrap();
+    let seen = until::<IncomingReferralNotification>(&mut bob.observer, |n| {
+        matches!(n, IncomingReferralNotification::GotRefreshingSubscribe(_))
+    })
+    .await;
+    match seen.last().unwrap() {
+        IncomingReferralNotification::GotRefreshingSubscribe(r) => {
+            assert_eq!(r.method.as_str(), "SUBSCRIBE");
+            assert_eq!(r.headers.get_str(&HeaderName::Event), Some("refer"));
+            assert!(
+                r.headers
+                    .get_str(&HeaderName::Contact)
+                    .unwrap()
+                    .contains("alice2")
+            );
+        }
+        _ => unreachable!(),
+    }
+    let seen = until::<ReferralNotification>(&mut alice.observer, |n| sipfrag(n).is_some()).await;
+    assert_eq!(sipfrag(seen.last().unwrap()).unwrap(), "SIP/2.0 100 Trying");
+    // end(): SUBSCRIBE Expires: 0.
+    refer.end(Some(WAIT)).unwrap();
+    until::<ReferralNotification>(&mut alice.observer, |n| *n == ReferralNotification::DidEnd)
+        .await;
+    let seen = until::<IncomingReferralNotification>(&mut bob.observer, |n| {
+        *n == IncomingReferralNotification::DidEnd
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|n| matches!(n, IncomingReferralNotification::GotUnsubscribe(_)))
+    );
+    assert_eq!(refer.state(), "TERMINATED");
+    assert_eq!(incoming.state(), "terminated");
+
+    // A rejected REFER fails the referral.
+    let refer = referral(&alice, &bob);
+    refer.send_refer(true, Vec::new(), Some(WAIT)).unwrap();
+    let incoming = bob.incoming_referral().await;
+    incoming.reject(603).unwrap();
+    let seen = until::<ReferralNotification>(&mut alice.observer, |n| {
+        matches!(n, ReferralNotification::DidFail(_))
+    })
+    .await;
+    match seen.last().unwrap() {
+        ReferralNotification::DidFail(f) => {
+            assert_eq!((f.code, f.reason.as_str()), (603, "Decline"))
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(incoming.state(), "terminated");
+}

@@ -102,9 +102,6 @@ pub enum SubscriptionError {
     /// The status code does not fit the operation.
     #[error("invalid status code {0}")]
     InvalidCode(u16),
-    /// A content type was given without a body, or a body without a content type.
-    #[error("content_type and body must be given together")]
-    ContentMismatch,
     /// The request was answered with this error code (400, 423…) instead of creating the
     /// object.
     #[error("the request was rejected with {0}")]

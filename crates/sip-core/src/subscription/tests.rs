@@ -660,3 +660,31 @@ fn challenged_requests_are_resent_with_the_next_cseq() {
     assert!(Subscriber::new(config(), 9).refresh(t0).is_err());
     assert!(Subscriber::new(config(), 9).end(t0).is_err());
 }
+
+#[test]
+fn repeated_interval_too_brief_fails_with_min_expires() {
+    let t0 = Instant::now();
+    let mut sub = Subscriber::new(config().with_refresh(30), 1);
+    sub.subscribe(t0, Vec::new(), None).unwrap();
+    let strict = NotifierConfig::default()
+        .with_min_expires(7200)
+        .with_max_expires(7200);
+    for _ in 0..3 {
+        let request = drain_sub(&mut sub).requests.remove(0);
+        let err = Notifier::new(t0, &request, "b", &bob_contact(), strict).unwrap_err();
+        // Min-Expires grows each time: 7200, then more than we retry for.
+        let mut err = *err;
+        let min = expires_of(&request).max(60) * 2;
+        err.headers_mut().set_typed(&MinExpires(min));
+        sub.handle_response(t0, &err);
+    }
+    let ev = drain_sub(&mut sub).events;
+    assert!(matches!(
+        ev.last(),
+        Some(SubscriberEvent::DidFail {
+            code: 423,
+            min_expires: Some(_),
+            ..
+        })
+    ));
+}
