@@ -471,13 +471,13 @@ async fn answer_call(
                 } else {
                     None
                 };
-                if let Err(e) = invitation
+                let sent = invitation
                     .send_response(code, None, Some(contact.clone()), sdp, Vec::new())
-                    .await
+                    .await;
+                if let Err(e) = sent
+                    && !options.quiet
                 {
-                    if !options.quiet {
-                        out(format!("{call} cannot answer: {e}"));
-                    }
+                    out(format!("{call} cannot answer: {e}"));
                 }
             }
         }
