@@ -6,6 +6,10 @@
 //! `SIPSIMPLE_SKIP_INTEROP=1` is set, in which case they are skipped with a note.
 #![cfg(feature = "runtime")]
 
+/// The agent example's user agent (answering and placing calls), run in this process.
+#[path = "../examples/agent/ua.rs"]
+mod ua;
+
 use std::collections::HashSet;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -93,9 +97,12 @@ impl Sipp {
         ));
         let out = std::fs::File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
-        let child = Command::new(bin)
-            .arg("-sf")
-            .arg(scenario(scenario_file))
+        let mut command = Command::new(bin);
+        // An empty file name: a built-in scenario, chosen with `-sn` in `extra`.
+        if !scenario_file.is_empty() {
+            command.arg("-sf").arg(scenario(scenario_file));
+        }
+        let child = command
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
             .args(["-m", &calls.to_string()])
             .args(["-timeout", "20s", "-timeout_error", "-nostdin"])
@@ -365,5 +372,156 @@ async fn bye_in_an_unknown_dialog_gets_481_from_the_engine() {
     // Three BYEs with tags the Engine never gave out: each must be answered 481.
     let mut sipp = Sipp::start(&bin, "uac_bye_unknown.xml", free_udp_port(), 3, &[&remote]);
     sipp.assert_success().await;
+    engine.stop().await.unwrap();
+}
+
+/// Notification lines of the in-process agent, shown with `--nocapture`.
+fn agent_line(line: String) {
+    eprintln!("agent: {line}");
+}
+
+/// An answering agent (180, `ring`, then `code`) on its own Engine; it stops after `calls`
+/// incoming calls ended. Returns its address and the task giving (summary, calls ended).
+async fn answering_agent(
+    ring: Duration,
+    code: u16,
+    calls: u64,
+) -> (SocketAddr, tokio::task::JoinHandle<ua::Report>, Engine) {
+    let options = ua::AgentOptions {
+        answer: true,
+        ring,
+        answer_code: code,
+        max_calls: Some(calls),
+        duration: Some(Duration::from_secs(40)),
+        ..ua::AgentOptions::default()
+    };
+    let center = NotificationCenter::new();
+    let (engine, addr) = ua::start_engine(&options, &center).await.unwrap();
+    let task = tokio::spawn(ua::run_with(
+        engine.clone(),
+        center,
+        addr,
+        options,
+        agent_line,
+    ));
+    (addr, task, engine)
+}
+
+/// Waits (bounded) for the agent task's result.
+async fn agent_result(task: tokio::task::JoinHandle<ua::Report>) -> ua::Report {
+    timeout(Duration::from_secs(45), task)
+        .await
+        .expect("the agent did not finish")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_uac_calls_the_auto_answering_engine() {
+    let Some(bin) = sipp() else { return };
+    let (addr, agent, engine) = answering_agent(Duration::ZERO, 200, 10).await;
+    let remote = addr.to_string();
+    // SIPp's built-in uac: INVITE with SDP, 100/180 optional, 200, ACK, 300 ms, BYE, 200.
+    let mut sipp = Sipp::start(
+        &bin,
+        "",
+        free_udp_port(),
+        10,
+        &["-sn", "uac", "-r", "10", "-d", "300", &remote],
+    );
+    sipp.assert_success().await;
+    let report = agent_result(agent).await;
+    assert_eq!(report.incoming_ended, 10, "{}", sipp.output());
+    assert_eq!(
+        report.summary,
+        ua::Summary {
+            normal: 10,
+            failed: 0
+        }
+    );
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_calls_sipp_uas_and_hangs_up() {
+    let Some(bin) = sipp() else { return };
+    let port = free_udp_port();
+    // SIPp's built-in uas: 180, 200 with SDP, then waits for ACK and BYE.
+    let mut sipp = Sipp::start(&bin, "", port, 3, &["-sn", "uas"]);
+    sipp.ready().await;
+    let options = ua::AgentOptions {
+        call: Some(sip_core::uri::Uri::parse(&format!("sip:service@127.0.0.1:{port}")).unwrap()),
+        calls: 3,
+        hangup_after: Duration::from_millis(300),
+        ..ua::AgentOptions::default()
+    };
+    let summary = timeout(Duration::from_secs(40), ua::run(options, agent_line))
+        .await
+        .expect("the calls did not end")
+        .unwrap();
+    assert_eq!(
+        summary,
+        ua::Summary {
+            normal: 3,
+            failed: 0
+        },
+        "{}",
+        sipp.output()
+    );
+    sipp.assert_success().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_while_ringing_gets_200_and_487() {
+    let Some(bin) = sipp() else { return };
+    // The agent rings for 10 s, so SIPp's CANCEL (sent on 180) arrives while it rings.
+    let (addr, agent, engine) = answering_agent(Duration::from_secs(10), 200, 1).await;
+    let remote = addr.to_string();
+    let mut sipp = Sipp::start(&bin, "uac_cancel.xml", free_udp_port(), 1, &[&remote]);
+    sipp.assert_success().await;
+    let report = agent_result(agent).await;
+    let summary = report.summary;
+    assert_eq!(
+        (summary.normal, summary.failed, report.incoming_ended),
+        (1, 0, 1)
+    );
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_and_unhold_reinvites_are_answered_recvonly_then_sendrecv() {
+    let Some(bin) = sipp() else { return };
+    let (addr, agent, engine) = answering_agent(Duration::ZERO, 200, 1).await;
+    let remote = addr.to_string();
+    // The scenario checks a=recvonly in the answer to its hold and a=sendrecv to its unhold.
+    let mut sipp = Sipp::start(&bin, "uac_reinvite.xml", free_udp_port(), 1, &[&remote]);
+    sipp.assert_success().await;
+    let report = agent_result(agent).await;
+    let summary = report.summary;
+    assert_eq!(
+        (summary.normal, summary.failed, report.incoming_ended),
+        (1, 0, 1)
+    );
+    engine.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retransmitted_invite_makes_one_call() {
+    let Some(bin) = sipp() else { return };
+    // Ringing for 1 s: the retransmission arrives while the INVITE is unanswered and is
+    // absorbed by its server transaction, which repeats the 180.
+    let (addr, agent, engine) = answering_agent(Duration::from_secs(1), 200, 1).await;
+    let remote = addr.to_string();
+    let mut sipp = Sipp::start(
+        &bin,
+        "uac_invite_retransmitted.xml",
+        free_udp_port(),
+        1,
+        &[&remote],
+    );
+    sipp.assert_success().await;
+    let report = agent_result(agent).await;
+    // One call, not two: the retransmission created no second Invitation.
+    assert_eq!(report.incoming_started, 1);
+    assert_eq!((report.summary.normal, report.summary.failed), (1, 0));
     engine.stop().await.unwrap();
 }

@@ -214,8 +214,21 @@ pub struct Counters {
     pub normal: AtomicU64,
     /// Calls that failed or ended abnormally.
     pub failed: AtomicU64,
+    /// Incoming calls that arrived.
+    pub incoming_started: AtomicU64,
     /// Incoming calls that ended (normally or not).
     pub incoming_ended: AtomicU64,
+}
+
+/// What [`run_with`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Calls that ended normally or not.
+    pub summary: Summary,
+    /// Incoming calls that arrived.
+    pub incoming_started: u64,
+    /// Incoming calls that ended.
+    pub incoming_ended: u64,
 }
 
 /// The result of a run.
@@ -563,20 +576,19 @@ pub async fn run(
 ) -> Result<Summary, Box<dyn std::error::Error>> {
     let center = NotificationCenter::new();
     let (engine, addr) = start_engine(&options, &center).await?;
-    let (summary, _) = run_with(engine.clone(), center, addr, options, out).await;
+    let report = run_with(engine.clone(), center, addr, options, out).await;
     engine.stop().await?;
-    Ok(summary)
+    Ok(report.summary)
 }
 
-/// [`run`] on a started Engine listening at `addr` (the benchmark starts its own). Returns
-/// the summary and the number of incoming calls that ended.
+/// [`run`] on a started Engine listening at `addr` (the benchmark starts its own).
 pub async fn run_with(
     engine: Engine,
     center: NotificationCenter,
     addr: SocketAddr,
     options: AgentOptions,
     out: fn(String),
-) -> (Summary, u64) {
+) -> Report {
     out(format!(
         "listening {} {addr}",
         options.transport.as_str().to_ascii_lowercase()
@@ -628,6 +640,7 @@ pub async fn run_with(
                     let _ = engine.respond(&new_dialog.incoming.key, response).await;
                     continue;
                 }
+                counters.incoming_started.fetch_add(1, Ordering::AcqRel);
                 let (engine, center, options, ended) =
                     (engine.clone(), center.clone(), options.clone(), ended_tx.clone());
                 tokio::spawn(async move {
@@ -661,7 +674,11 @@ pub async fn run_with(
         "summary: {} calls ended normally, {} did not",
         summary.normal, summary.failed
     ));
-    (summary, counters.incoming_ended.load(Ordering::Acquire))
+    Report {
+        summary,
+        incoming_started: counters.incoming_started.load(Ordering::Acquire),
+        incoming_ended: counters.incoming_ended.load(Ordering::Acquire),
+    }
 }
 
 async fn recv_new(
