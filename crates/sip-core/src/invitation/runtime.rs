@@ -266,6 +266,7 @@ impl Invitation {
             keys,
             next_stx: 1,
             sent: HashMap::new(),
+            via_cache: HashMap::new(),
             events: event_tx,
         };
         tokio::spawn(
@@ -492,6 +493,8 @@ struct Driver {
     next_stx: u64,
     /// INVITEs as sent (with Via) and where, for CANCEL.
     sent: HashMap<ClientTxId, (Request, Target)>,
+    /// Local IP and listener port per destination IP and transport, for the Via.
+    via_cache: HashMap<(IpAddr, TransportKind), (IpAddr, Option<u16>)>,
     events: mpsc::UnboundedSender<InviteEvent>,
 }
 
@@ -732,14 +735,22 @@ impl Driver {
     }
 
     /// A top Via with a fresh branch of our own (a CANCEL reuses its INVITE's).
-    async fn via_for(&self, target: Target) -> Via {
-        let port = self
-            .engine
-            .local_port(target.transport)
-            .await
-            .ok()
-            .flatten();
-        let ip = local_ip_for(target.addr).await;
+    async fn via_for(&mut self, target: Target) -> Via {
+        let key = (target.addr.ip(), target.transport);
+        let (ip, port) = match self.via_cache.get(&key) {
+            Some(v) => *v,
+            None => {
+                let port = self
+                    .engine
+                    .local_port(target.transport)
+                    .await
+                    .ok()
+                    .flatten();
+                let ip = local_ip_for(target.addr).await;
+                self.via_cache.insert(key, (ip, port));
+                (ip, port)
+            }
+        };
         let branch = format!(
             "{}{:016x}{:08x}",
             crate::header::BRANCH_MAGIC_COOKIE,
