@@ -1481,6 +1481,9 @@ impl InviteSession {
     }
 
     fn start_session_timer(&mut self, now: Instant, interval: u32, we_refresh: bool) {
+        // RFC 4028's floor (90 s) up to a day: a peer's extreme value cannot make the timer
+        // fire in a loop or overflow the clock.
+        let interval = interval.clamp(90, 86_400);
         let full = Duration::from_secs(u64::from(interval));
         let (refresh_at, expire_at) = if we_refresh {
             (Some(now + full / 2), now + full)
