@@ -554,3 +554,34 @@ async fn reinvite_glare_is_resolved_by_the_491_retry() {
     assert_eq!(a.state(), St::Connected);
     assert_eq!(b.state(), St::Connected);
 }
+
+#[tokio::test]
+async fn answer_without_contact_uses_the_address_the_invite_reached() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let mut calls = bob.answerer();
+    let a = Invitation::new(&alice.engine, &alice.center);
+    a.send_invite(alice.call(&bob, Some(sdp(1, 1, Direction::SendRecv))))
+        .await
+        .unwrap();
+    let b = next_call(&mut calls).await;
+    b.send_response(
+        200,
+        None,
+        None,
+        Some(sdp(2, 1, Direction::SendRecv)),
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&a, St::Connected, Sub::Normal).await;
+    let contact = a.remote_contact_header().unwrap();
+    assert_eq!(contact.addr.unwrap().uri(), &bob.aor());
+    assert_eq!(
+        b.local_contact_header().unwrap().addr.unwrap().uri(),
+        &bob.aor()
+    );
+    // Alice's BYE reaches Bob through that Contact.
+    a.end(vec![], None).await.unwrap();
+    until(&b, St::Disconnected, Sub::Normal).await;
+}

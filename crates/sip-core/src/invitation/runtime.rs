@@ -610,6 +610,10 @@ impl Driver {
                 extra_headers,
                 reply,
             } => {
+                let contact = match contact {
+                    None if self.session.local_contact().is_none() => self.default_contact().await,
+                    c => c,
+                };
                 let r = self.session.send_response(
                     now,
                     code,
@@ -675,6 +679,33 @@ impl Driver {
             }
         }
         Ok(())
+    }
+
+    /// The Contact of an incoming session answered without one: the user part of the
+    /// Request-URI at the address and port the INVITE reached.
+    async fn default_contact(&mut self) -> Option<Contact> {
+        let source = self.initial?;
+        let via = self.via_for(source).await;
+        let user = self.session.to_header().and_then(|t| {
+            t.addr
+                .uri()
+                .as_sip()
+                .and_then(|u| u.user().map(|u| u.into_owned()))
+        });
+        let mut uri = crate::uri::SipUri::new(via.host().clone());
+        if let Some(user) = user {
+            uri = uri.with_user(&user);
+        }
+        if let Some(port) = via.port() {
+            uri = uri.with_port(port);
+        }
+        if source.transport != TransportKind::Udp {
+            uri = uri.with_param(
+                "transport",
+                Some(&source.transport.as_str().to_ascii_lowercase()),
+            );
+        }
+        Some(Contact::new(crate::header::NameAddr::new(uri)))
     }
 
     fn dialog_event(&mut self, event: DialogEvent) {
