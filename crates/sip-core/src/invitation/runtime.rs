@@ -154,6 +154,10 @@ struct Inner {
 
 /// An INVITE session (the seed's `Invitation`): a cheap [`Clone`] handle to the task that
 /// drives it. See the [module documentation](super).
+///
+/// When every handle is dropped before the session ended, the task ends it (as
+/// [`end`](Self::end) would). The task of an incoming session stops at disconnected; that of
+/// an outgoing one a few seconds later (it still ACKs late 2xx retransmissions).
 #[derive(Debug, Clone)]
 pub struct Invitation {
     inner: Arc<Inner>,
