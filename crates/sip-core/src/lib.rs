@@ -59,11 +59,13 @@ pub mod notification;
 pub mod param;
 #[cfg(feature = "runtime")]
 pub mod publication;
+pub mod referral;
 #[cfg(feature = "runtime")]
 pub mod registration;
 #[cfg(feature = "runtime")]
 pub mod request;
 pub mod sdp;
+pub mod subscription;
 pub mod transaction;
 #[cfg(feature = "runtime")]
 pub mod transport;

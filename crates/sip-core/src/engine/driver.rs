@@ -461,7 +461,7 @@ impl Driver {
                 {
                     let event = DialogEvent::Cancel {
                         invite: invite_key.clone(),
-                        request: request.clone(),
+                        request: Box::new(request.clone()),
                     };
                     if owner.try_send(event).is_err() {
                         self.log(2, "engine", "a CANCEL could not be routed".to_owned());
@@ -672,7 +672,7 @@ impl Driver {
                 key: key.clone(),
                 source,
             };
-            match owner.try_send(DialogEvent::Request(incoming)) {
+            match owner.try_send(DialogEvent::Request(Box::new(incoming))) {
                 Ok(()) => {
                     if method == Method::Invite {
                         self.invite_routes.insert(key.clone(), route);
@@ -779,7 +779,10 @@ impl Driver {
         match route.and_then(|r| self.routes.get(&r)) {
             Some(owner) => {
                 if owner
-                    .try_send(DialogEvent::Ack { request, source })
+                    .try_send(DialogEvent::Ack {
+                        request: Box::new(request),
+                        source,
+                    })
                     .is_err()
                 {
                     self.log(4, "engine", "an ACK could not be routed".to_owned());

@@ -120,17 +120,19 @@ pub struct ClientTransaction {
 }
 
 /// What the Engine routes to the owner of a dialog (see [`Engine::add_dialog_route`]).
+/// Messages are boxed: a route's queue holds its slots for as long as the dialog lasts, so
+/// they are kept small.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum DialogEvent {
     /// A request whose Call-ID and To tag match the route (BYE, re-INVITE, UPDATE, PRACK,
     /// INFO, NOTIFY, a refreshing SUBSCRIBE, REFER, MESSAGE…). Its server transaction is
     /// open: answer it with [`Engine::respond`].
-    Request(IncomingRequest),
+    Request(Box<IncomingRequest>),
     /// An ACK that matched no transaction (the ACK for a 2xx, RFC 3261 §13.3.1.4).
     Ack {
         /// The ACK.
-        request: Request,
+        request: Box<Request>,
         /// Where it came from.
         source: Target,
     },
@@ -140,7 +142,7 @@ pub enum DialogEvent {
         /// The INVITE's server transaction.
         invite: TransactionKey,
         /// The CANCEL.
-        request: Request,
+        request: Box<Request>,
     },
 }
 

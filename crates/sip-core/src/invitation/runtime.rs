@@ -721,7 +721,7 @@ impl Driver {
                 self.keys.insert(stx.0, incoming.key);
                 self.session.handle_request(now, stx, incoming.request);
             }
-            DialogEvent::Ack { request, .. } => self.session.handle_ack(now, request),
+            DialogEvent::Ack { request, .. } => self.session.handle_ack(now, *request),
             DialogEvent::Cancel { invite, request } => {
                 if let Some(stx) = self
                     .keys
@@ -729,7 +729,7 @@ impl Driver {
                     .find(|(_, k)| **k == invite)
                     .map(|(id, _)| ServerTxId(*id))
                 {
-                    self.session.handle_cancel(now, stx, request);
+                    self.session.handle_cancel(now, stx, *request);
                 }
             }
         }

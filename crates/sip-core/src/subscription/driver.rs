@@ -1,0 +1,461 @@
+//! The tokio tasks that drive a [`Subscriber`] or a [`Notifier`] through the Engine: one task
+//! per object, timers with `tokio::time` (so tests can pause time).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::{
+    Notifier, NotifierEvent, NotifierOutput, Subscriber, SubscriberEvent, SubscriberOutput,
+};
+use crate::client_exchange::{challenges_of, transport_error_reason, via_sent_by};
+use crate::digest::{AuthTarget, ChallengeOutcome, DigestClient};
+use crate::engine::{ClientEvent, DialogEvent, DialogRoute, Engine};
+use crate::header::HeaderName;
+use crate::message::{Method, Request, Response};
+use crate::registration::SharedCredentials;
+use crate::transaction::{Target, TransactionKey, TransportKind};
+
+/// How many times one request is re-sent after a digest challenge.
+const MAX_AUTH_RETRIES: usize = 3;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+/// The address the peer sees for us when we send to `peer`.
+async fn local_ip_for(peer: SocketAddr) -> String {
+    if peer.ip().is_loopback() {
+        return host_of(peer.ip());
+    }
+    let unspecified: IpAddr = if peer.is_ipv4() {
+        Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        Ipv6Addr::UNSPECIFIED.into()
+    };
+    if let Ok(sock) = tokio::net::UdpSocket::bind(SocketAddr::new(unspecified, 0)).await
+        && sock.connect(peer).await.is_ok()
+        && let Ok(local) = sock.local_addr()
+    {
+        return host_of(local.ip());
+    }
+    host_of(unspecified)
+}
+
+fn host_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
+    }
+}
+
+fn transport_name(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Udp => "UDP",
+        TransportKind::Tcp => "TCP",
+        TransportKind::Tls => "TLS",
+    }
+}
+
+/// Where a request with first hop `hop` goes: the hop when its host is an IP address,
+/// otherwise `fallback` (the core does no DNS).
+fn destination(hop: Option<&crate::uri::Uri>, fallback: Target) -> Target {
+    hop.and_then(|u| Target::from_uri(u).ok())
+        .unwrap_or(fallback)
+}
+
+/// A client transaction in flight.
+struct Flight {
+    events: mpsc::Receiver<ClientEvent>,
+    deadline: Option<Instant>,
+    auth_retries: usize,
+    target: Target,
+}
+
+/// Adds the top Via and sends `request` to `target`.
+async fn send(
+    engine: &Engine,
+    mut request: Request,
+    target: Target,
+) -> Result<mpsc::Receiver<ClientEvent>, (u16, String)> {
+    let ip = local_ip_for(target.addr).await;
+    let sent_by = via_sent_by(engine, target, &ip).await.map_err(|e| (0, e))?;
+    request.headers_mut().insert(
+        0,
+        HeaderName::Via,
+        format!(
+            "SIP/2.0/{} {sent_by};rport",
+            transport_name(target.transport)
+        ),
+    );
+    engine
+        .send_request(request, target)
+        .await
+        .map(|tx| tx.events)
+        .map_err(|e| (0, e.to_string()))
+}
+
+async fn recv_route(route: &mut Option<DialogRoute>) -> Option<DialogEvent> {
+    match route {
+        Some(r) => r.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_flight(flight: &mut Option<Flight>) -> Option<ClientEvent> {
+    match flight {
+        Some(f) => f.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+// --- subscriber ------------------------------------------------------------------------------
+
+/// What a subscriber object shares with its task.
+#[derive(Debug)]
+pub(crate) struct SubscriberShared {
+    pub(crate) core: Mutex<Subscriber>,
+    pub(crate) wake: Notify,
+    /// The timeout of the requests sent next (the `timeout` argument of the last call).
+    pub(crate) timeout: Mutex<Option<Duration>>,
+    pub(crate) peer: Mutex<Option<SocketAddr>>,
+}
+
+impl SubscriberShared {
+    pub(crate) fn new(core: Subscriber) -> Arc<Self> {
+        Arc::new(SubscriberShared {
+            core: Mutex::new(core),
+            wake: Notify::new(),
+            timeout: Mutex::new(None),
+            peer: Mutex::new(None),
+        })
+    }
+}
+
+pub(crate) type SubscriberPost = Box<dyn Fn(SubscriberEvent) + Send + Sync>;
+
+/// Spawns the task of a subscriber: `route` is where requests go before the dialog exists
+/// (and when its next hop has no IP address).
+pub(crate) fn spawn_subscriber(
+    engine: Engine,
+    shared: Arc<SubscriberShared>,
+    route: Target,
+    credentials: Option<SharedCredentials>,
+    post: SubscriberPost,
+    span: tracing::Span,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(subscriber_task(engine, shared, route, credentials, post).instrument(span))
+}
+
+async fn subscriber_task(
+    engine: Engine,
+    shared: Arc<SubscriberShared>,
+    fallback: Target,
+    credentials: Option<SharedCredentials>,
+    post: SubscriberPost,
+) {
+    let mut route: Option<DialogRoute> = None;
+    let mut flight: Option<Flight> = None;
+    let mut digest = DigestClient::from_entropy();
+    loop {
+        // The route of the current identity exists before any request of it is sent.
+        let (call_id, tag) = {
+            let core = lock(&shared.core);
+            let (c, t) = core.local_id();
+            (c.to_owned(), t.to_owned())
+        };
+        if route
+            .as_ref()
+            .is_none_or(|r| r.call_id != call_id || r.local_tag != tag)
+        {
+            match engine.add_dialog_route(&call_id, &tag).await {
+                Ok(r) => route = Some(r),
+                Err(e) => tracing::warn!("cannot route the subscription's dialog: {e}"),
+            }
+        }
+        let outputs: Vec<SubscriberOutput> = {
+            let mut core = lock(&shared.core);
+            std::iter::from_fn(|| core.poll_output()).collect()
+        };
+        if !outputs.is_empty() {
+            for output in outputs {
+                match output {
+                    SubscriberOutput::Request(request) => {
+                        let target = destination(lock(&shared.core).next_hop(), fallback);
+                        let request = authorize(*request, &credentials, &mut digest);
+                        tracing::debug!(method = %request.method(), %target.addr, "sending");
+                        match send(&engine, request, target).await {
+                            Ok(events) => {
+                                *lock(&shared.peer) = Some(target.addr);
+                                let deadline = lock(&shared.timeout).map(|t| Instant::now() + t);
+                                flight = Some(Flight {
+                                    events,
+                                    deadline,
+                                    auth_retries: 0,
+                                    target,
+                                });
+                            }
+                            Err((code, reason)) => {
+                                flight = None;
+                                lock(&shared.core).handle_request_failure(now(), code, &reason);
+                            }
+                        }
+                    }
+                    SubscriberOutput::Event(event) => post(event),
+                }
+            }
+            continue;
+        }
+        let (timer, deadline) = (
+            lock(&shared.core).poll_timeout().map(Instant::from_std),
+            flight.as_ref().and_then(|f| f.deadline),
+        );
+        tokio::select! {
+            () = shared.wake.notified() => {}
+            event = recv_route(&mut route) => match event {
+                Some(DialogEvent::Request(incoming)) => {
+                    let response = lock(&shared.core).handle_request(now(), &incoming.request);
+                    if let Err(e) = engine.respond(&incoming.key, response).await {
+                        tracing::warn!("cannot answer {}: {e}", incoming.request.method());
+                    }
+                }
+                Some(_) => {}
+                None => route = None,
+            },
+            event = recv_flight(&mut flight) => {
+                let Some(mut f) = flight.take() else { continue };
+                match event {
+                    Some(ClientEvent::Response(r)) if r.status().code() < 200 => flight = Some(f),
+                    Some(ClientEvent::Response(r)) => {
+                        let code = r.status().code();
+                        if matches!(code, 401 | 407) && f.auth_retries < MAX_AUTH_RETRIES
+                            && credentials.is_some()
+                        {
+                            let auth_target = if code == 401 { AuthTarget::Origin } else { AuthTarget::Proxy };
+                            let challenges = challenges_of(&r, auth_target);
+                            let outcome = digest.handle_challenges(auth_target, challenges.iter());
+                            let retry = matches!(outcome, Ok(ChallengeOutcome::Authenticate | ChallengeOutcome::Stale));
+                            let again = if retry { lock(&shared.core).retry_request() } else { None };
+                            if let Some(request) = again {
+                                let request = authorize(request, &credentials, &mut digest);
+                                match send(&engine, request, f.target).await {
+                                    Ok(events) => {
+                                        f.events = events;
+                                        f.auth_retries += 1;
+                                        flight = Some(f);
+                                    }
+                                    Err((code, reason)) => {
+                                        lock(&shared.core).handle_request_failure(now(), code, &reason);
+                                    }
+                                }
+                                continue;
+                            }
+                        }
+                        lock(&shared.core).handle_response(now(), &r);
+                    }
+                    Some(ClientEvent::Timeout) => {
+                        lock(&shared.core).handle_request_failure(now(), 408, "Request Timeout");
+                    }
+                    Some(ClientEvent::TransportError(e)) => {
+                        lock(&shared.core).handle_request_failure(now(), 503, &transport_error_reason(&e));
+                    }
+                    Some(_) | None => {
+                        lock(&shared.core).handle_request_failure(now(), 0, "transaction ended without a response");
+                    }
+                }
+            }
+            () = sleep_opt(timer) => lock(&shared.core).handle_timeout(now()),
+            () = sleep_opt(deadline) => {
+                flight = None;
+                lock(&shared.core).handle_request_failure(now(), 408, "Request Timeout");
+            }
+        }
+    }
+}
+
+/// Adds the Authorization headers the digest client has challenges for.
+fn authorize(
+    mut request: Request,
+    credentials: &Option<SharedCredentials>,
+    digest: &mut DigestClient,
+) -> Request {
+    let Some(credentials) = credentials else {
+        return request;
+    };
+    let credentials = lock_rw(credentials);
+    let uri = request.uri().to_string();
+    let body = request.body().clone();
+    let body = (!body.is_empty()).then_some(&body[..]);
+    if let Ok(auths) = digest.authorize(&credentials, request.method().as_str(), &uri, body) {
+        for a in auths {
+            let name = match a.target {
+                AuthTarget::Origin => HeaderName::Authorization,
+                AuthTarget::Proxy => HeaderName::ProxyAuthorization,
+            };
+            request.headers_mut().push(name, a.value.to_string());
+        }
+    }
+    request
+}
+
+fn lock_rw(c: &SharedCredentials) -> crate::digest::Credentials {
+    c.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+// --- notifier --------------------------------------------------------------------------------
+
+/// What a notifier object shares with its task.
+#[derive(Debug)]
+pub(crate) struct NotifierShared {
+    pub(crate) core: Mutex<Notifier>,
+    pub(crate) wake: Notify,
+    pub(crate) peer: SocketAddr,
+}
+
+/// What the notifier task reports besides the core's events.
+#[derive(Debug)]
+pub(crate) enum NotifierPost {
+    Core(NotifierEvent),
+    /// A final response to a SUBSCRIBE or REFER was sent.
+    Answered(Response),
+    SentNotify(Request),
+    NotifySucceeded(Response),
+    NotifyFailed {
+        code: u16,
+        reason: String,
+        response: Option<Response>,
+    },
+}
+
+pub(crate) type NotifierPostFn = Box<dyn Fn(NotifierPost) + Send + Sync>;
+
+/// Spawns the task of a notifier made from the request of server transaction `key`.
+pub(crate) fn spawn_notifier(
+    engine: Engine,
+    shared: Arc<NotifierShared>,
+    key: TransactionKey,
+    route: DialogRoute,
+    source: Target,
+    post: NotifierPostFn,
+    span: tracing::Span,
+) {
+    tokio::spawn(notifier_task(engine, shared, key, route, source, post).instrument(span));
+}
+
+async fn notifier_task(
+    engine: Engine,
+    shared: Arc<NotifierShared>,
+    key: TransactionKey,
+    route: DialogRoute,
+    source: Target,
+    post: NotifierPostFn,
+) {
+    let mut route = Some(route);
+    let mut flight: Option<Flight> = None;
+    loop {
+        let outputs: Vec<NotifierOutput> = {
+            let mut core = lock(&shared.core);
+            std::iter::from_fn(|| core.poll_output()).collect()
+        };
+        if !outputs.is_empty() {
+            for output in outputs {
+                match output {
+                    NotifierOutput::Respond(response) => {
+                        if let Err(e) = engine.respond(&key, (*response).clone()).await {
+                            tracing::warn!("cannot answer the request: {e}");
+                        }
+                        post(NotifierPost::Answered(*response));
+                    }
+                    NotifierOutput::Notify(request) => {
+                        let target = destination(Some(lock(&shared.core).next_hop()), source);
+                        match send(&engine, (*request).clone(), target).await {
+                            Ok(events) => {
+                                post(NotifierPost::SentNotify(*request));
+                                flight = Some(Flight {
+                                    events,
+                                    deadline: None,
+                                    auth_retries: 0,
+                                    target,
+                                });
+                            }
+                            Err((code, reason)) => {
+                                lock(&shared.core).handle_notify_failure(now(), code);
+                                post(NotifierPost::NotifyFailed {
+                                    code,
+                                    reason,
+                                    response: None,
+                                });
+                            }
+                        }
+                    }
+                    NotifierOutput::Event(event) => post(NotifierPost::Core(event)),
+                }
+            }
+            continue;
+        }
+        if flight.is_none() && lock(&shared.core).state() == super::NotifierState::Terminated {
+            // Done: dropping the route makes later requests of the dialog get 481.
+            return;
+        }
+        let timer = lock(&shared.core).poll_timeout().map(Instant::from_std);
+        tokio::select! {
+            () = shared.wake.notified() => {}
+            event = recv_route(&mut route) => match event {
+                Some(DialogEvent::Request(incoming)) => {
+                    let response = lock(&shared.core).handle_request(now(), &incoming.request);
+                    if let Err(e) = engine.respond(&incoming.key, response.clone()).await {
+                        tracing::warn!("cannot answer {}: {e}", incoming.request.method());
+                    }
+                    if incoming.request.method() == &Method::Subscribe {
+                        post(NotifierPost::Answered(response));
+                    }
+                }
+                Some(_) => {}
+                None => route = None,
+            },
+            event = recv_flight(&mut flight) => {
+                let Some(f) = flight.take() else { continue };
+                match event {
+                    Some(ClientEvent::Response(r)) if r.status().code() < 200 => flight = Some(f),
+                    Some(ClientEvent::Response(r)) => {
+                        lock(&shared.core).handle_notify_response(now(), &r);
+                        if r.status().is_success() {
+                            post(NotifierPost::NotifySucceeded(r));
+                        } else {
+                            post(NotifierPost::NotifyFailed {
+                                code: r.status().code(),
+                                reason: r.reason().to_owned(),
+                                response: Some(r),
+                            });
+                        }
+                    }
+                    other => {
+                        let (code, reason) = match other {
+                            Some(ClientEvent::Timeout) => (408, "Request Timeout".to_owned()),
+                            Some(ClientEvent::TransportError(e)) => (503, transport_error_reason(&e)),
+                            _ => (0, "transaction ended without a response".to_owned()),
+                        };
+                        lock(&shared.core).handle_notify_failure(now(), code);
+                        post(NotifierPost::NotifyFailed { code, reason, response: None });
+                    }
+                }
+            }
+            () = sleep_opt(timer) => lock(&shared.core).handle_timeout(now()),
+        }
+    }
+}
