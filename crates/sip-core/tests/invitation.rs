@@ -554,3 +554,98 @@ async fn reinvite_glare_is_resolved_by_the_491_retry() {
     assert_eq!(a.state(), St::Connected);
     assert_eq!(b.state(), St::Connected);
 }
+
+#[tokio::test]
+async fn answer_without_contact_uses_the_address_the_invite_reached() {
+    let alice = Ua::start("alice", false).await;
+    let bob = Ua::start("bob", false).await;
+    let mut calls = bob.answerer();
+    let a = Invitation::new(&alice.engine, &alice.center);
+    a.send_invite(alice.call(&bob, Some(sdp(1, 1, Direction::SendRecv))))
+        .await
+        .unwrap();
+    let b = next_call(&mut calls).await;
+    b.send_response(
+        200,
+        None,
+        None,
+        Some(sdp(2, 1, Direction::SendRecv)),
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&a, St::Connected, Sub::Normal).await;
+    let contact = a.remote_contact_header().unwrap();
+    assert_eq!(contact.addr.unwrap().uri(), &bob.aor());
+    assert_eq!(
+        b.local_contact_header().unwrap().addr.unwrap().uri(),
+        &bob.aor()
+    );
+    // Alice's BYE reaches Bob through that Contact.
+    a.end(vec![], None).await.unwrap();
+    until(&b, St::Disconnected, Sub::Normal).await;
+}
+
+#[tokio::test]
+async fn call_over_tcp() {
+    async fn start(user: &'static str) -> (Engine, NotificationCenter, u16, Uri) {
+        let center = NotificationCenter::new();
+        let config = EngineConfig::new()
+            .with_ip_address("127.0.0.1".parse().unwrap())
+            .with_udp_port(None)
+            .with_tcp_port(Some(0));
+        let engine = Engine::start(config, center.clone()).await.unwrap();
+        let port = engine
+            .local_port(TransportKind::Tcp)
+            .await
+            .unwrap()
+            .unwrap();
+        let aor = uri(&format!("sip:{user}@127.0.0.1:{port};transport=tcp"));
+        (engine, center, port, aor)
+    }
+    let (ae, ac, _, a_aor) = start("alice").await;
+    let (be, bc, _, b_aor) = start("bob").await;
+    let mut dialogs = be.take_new_dialogs().unwrap();
+    let a = Invitation::new(&ae, &ac);
+    let params = InviteParams::new(
+        b_aor.clone(),
+        FromHeader::new(NameAddr::new(a_aor.clone())),
+        ToHeader::new(NameAddr::new(b_aor.clone())),
+        Contact::new(NameAddr::new(a_aor)),
+    )
+    .with_sdp(sdp(1, 1, Direction::SendRecv));
+    a.send_invite(params).await.unwrap();
+    let d = timeout(WAIT, dialogs.recv()).await.unwrap().unwrap();
+    let b = Invitation::incoming(&be, &bc, d);
+    assert_eq!(b.transport(), Some("tcp"));
+    b.send_response(
+        200,
+        None,
+        Some(Contact::new(NameAddr::new(b_aor))),
+        Some(sdp(2, 1, Direction::SendRecv)),
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&a, St::Connected, Sub::Normal).await;
+    until(&b, St::Connected, Sub::Normal).await;
+    assert_eq!(a.transport(), Some("tcp"));
+    // A re-INVITE and the BYE travel in the dialog over TCP too.
+    b.send_reinvite(None, Some(sdp(2, 2, Direction::SendOnly)), vec![])
+        .await
+        .unwrap();
+    until(&a, St::Connected, Sub::ReceivedProposal).await;
+    a.send_response(
+        200,
+        None,
+        None,
+        Some(sdp(1, 2, Direction::RecvOnly)),
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&b, St::Connected, Sub::Normal).await;
+    b.end(vec![], None).await.unwrap();
+    until(&a, St::Disconnected, Sub::Normal).await;
+    until(&b, St::Disconnected, Sub::Normal).await;
+}

@@ -154,6 +154,10 @@ struct Inner {
 
 /// An INVITE session (the seed's `Invitation`): a cheap [`Clone`] handle to the task that
 /// drives it. See the [module documentation](super).
+///
+/// When every handle is dropped before the session ended, the task ends it (as
+/// [`end`](Self::end) would). The task of an incoming session stops at disconnected; that of
+/// an outgoing one a few seconds later (it still ACKs late 2xx retransmissions).
 #[derive(Debug, Clone)]
 pub struct Invitation {
     inner: Arc<Inner>,
@@ -266,6 +270,7 @@ impl Invitation {
             keys,
             next_stx: 1,
             sent: HashMap::new(),
+            via_cache: HashMap::new(),
             events: event_tx,
         };
         tokio::spawn(
@@ -492,6 +497,8 @@ struct Driver {
     next_stx: u64,
     /// INVITEs as sent (with Via) and where, for CANCEL.
     sent: HashMap<ClientTxId, (Request, Target)>,
+    /// Local IP and listener port per destination IP and transport, for the Via.
+    via_cache: HashMap<(IpAddr, TransportKind), (IpAddr, Option<u16>)>,
     events: mpsc::UnboundedSender<InviteEvent>,
 }
 
@@ -607,6 +614,10 @@ impl Driver {
                 extra_headers,
                 reply,
             } => {
+                let contact = match contact {
+                    None if self.session.local_contact().is_none() => self.default_contact().await,
+                    c => c,
+                };
                 let r = self.session.send_response(
                     now,
                     code,
@@ -674,6 +685,33 @@ impl Driver {
         Ok(())
     }
 
+    /// The Contact of an incoming session answered without one: the user part of the
+    /// Request-URI at the address and port the INVITE reached.
+    async fn default_contact(&mut self) -> Option<Contact> {
+        let source = self.initial?;
+        let via = self.via_for(source).await;
+        let user = self.session.to_header().and_then(|t| {
+            t.addr
+                .uri()
+                .as_sip()
+                .and_then(|u| u.user().map(|u| u.into_owned()))
+        });
+        let mut uri = crate::uri::SipUri::new(via.host().clone());
+        if let Some(user) = user {
+            uri = uri.with_user(&user);
+        }
+        if let Some(port) = via.port() {
+            uri = uri.with_port(port);
+        }
+        if source.transport != TransportKind::Udp {
+            uri = uri.with_param(
+                "transport",
+                Some(&source.transport.as_str().to_ascii_lowercase()),
+            );
+        }
+        Some(Contact::new(crate::header::NameAddr::new(uri)))
+    }
+
     fn dialog_event(&mut self, event: DialogEvent) {
         let now = now_std();
         match event {
@@ -732,14 +770,22 @@ impl Driver {
     }
 
     /// A top Via with a fresh branch of our own (a CANCEL reuses its INVITE's).
-    async fn via_for(&self, target: Target) -> Via {
-        let port = self
-            .engine
-            .local_port(target.transport)
-            .await
-            .ok()
-            .flatten();
-        let ip = local_ip_for(target.addr).await;
+    async fn via_for(&mut self, target: Target) -> Via {
+        let key = (target.addr.ip(), target.transport);
+        let (ip, port) = match self.via_cache.get(&key) {
+            Some(v) => *v,
+            None => {
+                let port = self
+                    .engine
+                    .local_port(target.transport)
+                    .await
+                    .ok()
+                    .flatten();
+                let ip = local_ip_for(target.addr).await;
+                self.via_cache.insert(key, (ip, port));
+                (ip, port)
+            }
+        };
         let branch = format!(
             "{}{:016x}{:08x}",
             crate::header::BRANCH_MAGIC_COOKIE,

@@ -1481,6 +1481,9 @@ impl InviteSession {
     }
 
     fn start_session_timer(&mut self, now: Instant, interval: u32, we_refresh: bool) {
+        // RFC 4028's floor (90 s) up to a day: a peer's extreme value cannot make the timer
+        // fire in a loop or overflow the clock.
+        let interval = interval.clamp(90, 86_400);
         let full = Duration::from_secs(u64::from(interval));
         let (refresh_at, expire_at) = if we_refresh {
             (Some(now + full / 2), now + full)
@@ -2422,12 +2425,18 @@ impl InviteSession {
         }
         // Identify the dialog and check the CSeq.
         let id = DialogId::of_received_request(&request);
-        let dialog = match (&mut self.dialog, id) {
-            (Some(d), Some(id)) if *d.id() == id => Some(d),
-            _ => None,
-        };
-        let Some(dialog) = dialog else {
-            self.reply(tx, &request, 481, None);
+        let confirmed = matches!((&self.dialog, &id), (Some(d), Some(id)) if d.id() == id);
+        if !confirmed {
+            let early = id
+                .as_ref()
+                .and_then(|id| self.early.iter().position(|d| d.id() == id));
+            match early {
+                Some(i) => self.early_dialog_request(now, tx, i, request),
+                None => self.reply(tx, &request, 481, None),
+            }
+            return;
+        }
+        let Some(dialog) = self.dialog.as_mut() else {
             return;
         };
         match dialog.receive_request(&request) {
@@ -2486,6 +2495,48 @@ impl InviteSession {
                     .build();
                 self.push(Output::Respond { tx, response: resp });
             }
+            _ => {
+                let resp = self
+                    .uas_response(&request, 405)
+                    .header(HeaderName::Allow, ALLOW)
+                    .build();
+                self.push(Output::Respond { tx, response: resp });
+            }
+        }
+    }
+
+    /// A request in one of our early dialogs (outgoing session, before the 2xx): UPDATE
+    /// (RFC 3311 allows it there), OPTIONS; a BYE ends that early dialog only.
+    fn early_dialog_request(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        index: usize,
+        request: Request,
+    ) {
+        match self.early[index].receive_request(&request) {
+            Ok(()) => {}
+            Err(DialogError::CSeqOutOfOrder { .. }) => {
+                self.reply(
+                    tx,
+                    &request,
+                    500,
+                    Some("Server Internal Error (CSeq out of order)"),
+                );
+                return;
+            }
+            Err(_) => {
+                self.reply(tx, &request, 481, None);
+                return;
+            }
+        }
+        match request.method() {
+            Method::Update => self.receive_update(now, tx, request),
+            Method::Bye => {
+                self.early.remove(index);
+                self.reply(tx, &request, 200, None);
+            }
+            Method::Options => self.reply(tx, &request, 200, None),
             _ => {
                 let resp = self
                     .uas_response(&request, 405)

@@ -1353,3 +1353,48 @@ fn early_answer_in_a_provisional_response_is_not_taken_as_an_offer_in_the_2xx() 
     assert_eq!(updates[1].remote_sdp, Some(final_answer));
     assert!(net.acks(A)[0].body().is_empty());
 }
+
+#[test]
+fn update_in_an_early_dialog_is_answered_by_the_caller() {
+    let mut net = Net::default();
+    let now = net.now;
+    net.s(A)
+        .send_invite(now, params().with_sdp(offer_a()))
+        .unwrap();
+    net.pump();
+    net.s(B)
+        .send_response(now, 183, None, Some(contact_b()), Some(answer_b()), vec![])
+        .unwrap();
+    net.pump();
+    assert_eq!(net.s(A).state(), St::Early);
+    // B changes the early media with an UPDATE in the early dialog.
+    let mut dialog = net.s(B).dialog().unwrap().clone();
+    let new_offer = sdp("127.0.0.2", 22, 2, MediaDirection::SendOnly);
+    let update = dialog
+        .request(Method::Update)
+        .body("application/sdp", new_offer.to_string())
+        .build();
+    net.s(A).handle_request(now, ServerTxId(321), update);
+    let outs: Vec<Output> = std::iter::from_fn(|| net.s(A).poll_output()).collect();
+    let resp = outs
+        .iter()
+        .find_map(|o| match o {
+            Output::Respond { tx, response } if *tx == ServerTxId(321) => Some(response.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.body().as_ref(), offer_a().to_string().as_bytes());
+    assert_eq!(net.s(A).sdp().active_remote, Some(new_offer));
+    // A request for an unknown early dialog still gets 481.
+    let mut other = dialog.request(Method::Update).build();
+    other.headers_mut().set(HeaderName::CallId, "nope");
+    net.s(A).handle_request(now, ServerTxId(322), other);
+    let code = std::iter::from_fn(|| net.s(A).poll_output())
+        .find_map(|o| match o {
+            Output::Respond { response, .. } => Some(response.status().code()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(code, 481);
+}
