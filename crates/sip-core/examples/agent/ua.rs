@@ -698,3 +698,57 @@ async fn join_opt(
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod agent_option_tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<AgentOptions, String> {
+        AgentOptions::parse(args.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn options_are_read_and_checked() {
+        let o = parse(&[
+            "--listen",
+            "127.0.0.1:5070",
+            "--transport",
+            "tcp",
+            "--answer",
+            "--ring-seconds",
+            "1.5",
+            "--answer-code",
+            "486",
+            "--max-calls",
+            "3",
+            "--quiet",
+        ])
+        .unwrap();
+        assert_eq!(o.listen, SocketAddr::from(([127, 0, 0, 1], 5070)));
+        assert_eq!(o.transport, TransportKind::Tcp);
+        assert!(o.answer && o.quiet);
+        assert_eq!(o.ring, Duration::from_millis(1500));
+        assert_eq!((o.answer_code, o.max_calls), (486, Some(3)));
+
+        assert!(parse(&[]).unwrap_err().contains("nothing to do"));
+        assert!(parse(&["--answer", "--answer-code", "180"]).is_err());
+        assert!(parse(&["--call", "not a uri"]).is_err());
+        assert!(parse(&["--answer", "--user", "alice"]).is_err());
+        assert!(parse(&["--answer", "--bogus", "1"]).is_err());
+        assert!(parse(&["--answer", "--ring-seconds"]).is_err());
+    }
+
+    #[test]
+    fn hold_offer_is_answered_recvonly_and_unknown_media_rejected() {
+        let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let mut offer = audio_offer(ip, 5000);
+        offer.media[0].set_direction(Direction::SendOnly);
+        offer
+            .media
+            .push(SdpMediaStream::new("video", 5002, "RTP/AVP"));
+        let answer = audio_answer(&offer, ip, 6000);
+        assert_eq!(answer.media_direction(0), Some(Direction::RecvOnly));
+        assert_eq!(answer.media[0].formats, ["0"]);
+        assert_eq!(answer.media[1].port, 0, "video is rejected");
+    }
+}
