@@ -21,10 +21,13 @@
 //!    10,000) calls that last 70 s, at 500 calls/s. Once every INVITE transaction has ended
 //!    (their RFC 6026 Timer L is 32 s) and all calls are still up, the growth of this process's
 //!    resident memory since before the phase, divided by the number of established dialogs, is
-//!    the memory per dialog (no media).
+//!    the memory per dialog (no media). With `--features count-allocations` it is measured as
+//!    live heap bytes (the Engine then runs on the measuring thread, in a current-thread
+//!    runtime); the growth of resident memory is printed too, but it keeps what the ended
+//!    transactions freed, so it overstates the dialogs' share.
 //!
-//! Run with `cargo bench -p sipsimple-bench --bench sipp_call` (needs `sipp`, Debian
-//! `sip-tester`). Traffic stays on 127.0.0.1; SIPp processes are killed by PID.
+//! Run with `cargo bench -p sipsimple-bench --features count-allocations --bench sipp_call`
+//! (needs `sipp`, Debian `sip-tester`). Traffic stays on 127.0.0.1; SIPp processes are killed by PID.
 
 #[path = "../../crates/sip-core/examples/agent/ua.rs"]
 mod ua;
@@ -152,6 +155,18 @@ fn throughput(rate: u64, secs: u64, dir: &Path) {
     );
 }
 
+/// Live heap bytes allocated and not freed by `f` on this thread, when counting is built in.
+#[cfg(feature = "count-allocations")]
+fn live_bytes_of(f: impl FnOnce()) -> Option<i64> {
+    Some(allocation_counter::measure(f).bytes_current)
+}
+
+#[cfg(not(feature = "count-allocations"))]
+fn live_bytes_of(f: impl FnOnce()) -> Option<i64> {
+    f();
+    None
+}
+
 fn memory_per_dialog(dialogs: u64, dir: &Path) {
     let rate = 500;
     let call_ms = 70_000;
@@ -160,15 +175,14 @@ fn memory_per_dialog(dialogs: u64, dir: &Path) {
          are gone",
         call_ms / 1000
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    // One thread runs everything of ours, so that the allocation counter sees it all.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let (engine, addr) = start_agent(&runtime);
     let me = std::process::id();
-    // Let the Engine settle, then take the baseline.
-    std::thread::sleep(Duration::from_millis(500));
+    runtime.block_on(async { tokio::time::sleep(Duration::from_millis(500)).await });
     let before = rss_kib(me);
     let dir_owned = dir.to_path_buf();
     let uac = std::thread::spawn(move || {
@@ -186,16 +200,27 @@ fn memory_per_dialog(dialogs: u64, dir: &Path) {
     // All calls are placed after dialogs/rate seconds; the last INVITE transaction ends 32 s
     // later (Timer L); the first calls end at 70 s.
     let placed = Duration::from_secs(dialogs / rate);
-    std::thread::sleep(placed + Duration::from_secs(36));
+    let live = live_bytes_of(|| {
+        runtime.block_on(async { tokio::time::sleep(placed + Duration::from_secs(36)).await });
+    });
     let during = rss_kib(me);
+    // Keep the Engine running until SIPp has ended every call.
+    while !uac.is_finished() {
+        runtime.block_on(async { tokio::time::sleep(Duration::from_millis(200)).await });
+    }
     let run = uac.join().expect("uac thread");
-    let per_dialog = (during.saturating_sub(before)) as f64 * 1024.0 / dialogs as f64;
+    let rss_per_dialog = during.saturating_sub(before) as f64 / dialogs as f64;
+    match live {
+        Some(bytes) => println!(
+            "live heap of {dialogs} established dialogs: {:.1} KiB per dialog",
+            bytes as f64 / 1024.0 / dialogs as f64
+        ),
+        None => println!("live heap not measured (build with --features count-allocations)"),
+    }
     println!(
-        "RSS before {before} KiB, with {dialogs} established dialogs {during} KiB: {:.1} KiB per \
-         dialog; calls successful {}, failed {}",
-        per_dialog / 1024.0,
-        run.successful,
-        run.failed
+        "RSS before {before} KiB, with {dialogs} established dialogs {during} KiB ({rss_per_dialog:.1} \
+         KiB per dialog); calls successful {}, failed {}",
+        run.successful, run.failed
     );
     runtime.block_on(async { engine.stop().await.expect("stop") });
 }

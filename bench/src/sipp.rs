@@ -162,7 +162,7 @@ pub fn run_uac(
         .args(["-nostdin", "-trace_stat", "-fd", "1", "-stf"])
         .arg(&stats);
     if rtt {
-        command.args(["-trace_rtt", "-rtt_freq", "1000"]);
+        command.args(["-trace_rtt", "-rtt_freq", "100"]);
     }
     let _ = command
         .current_dir(dir)

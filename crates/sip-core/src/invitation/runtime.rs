@@ -148,7 +148,8 @@ enum Command {
 struct Inner {
     sender: Sender,
     snapshot: Mutex<Snapshot>,
-    commands: mpsc::Sender<Command>,
+    /// Boxed: the channel's slots live as long as the call, so they are kept small.
+    commands: mpsc::Sender<Box<Command>>,
     events: tokio::sync::Mutex<mpsc::UnboundedReceiver<InviteEvent>>,
 }
 
@@ -276,7 +277,7 @@ impl Invitation {
         tokio::spawn(
             async move {
                 if let Some((key, trying, engine)) = first {
-                    let _ = engine.respond(&key, trying).await;
+                    let _ = Box::pin(engine.respond(&key, trying)).await;
                 }
                 driver.run(command_rx).await;
             }
@@ -296,7 +297,7 @@ impl Invitation {
         let (tx, rx) = oneshot::channel();
         self.inner
             .commands
-            .send(make(tx))
+            .send(Box::new(make(tx)))
             .await
             .map_err(|_| InvitationError::Ended)?;
         rx.await.map_err(|_| InvitationError::Ended)?
@@ -536,12 +537,14 @@ fn now_std() -> std::time::Instant {
 const LINGER: Duration = Duration::from_secs(5);
 
 impl Driver {
-    async fn run(mut self, commands: mpsc::Receiver<Command>) {
+    async fn run(mut self, commands: mpsc::Receiver<Box<Command>>) {
         let mut commands = Some(commands);
         let (tx_events, mut tx_events_rx) = mpsc::unbounded_channel::<(ClientTxId, ClientEvent)>();
         let mut linger_until: Option<Instant> = None;
         loop {
-            self.flush(&tx_events).await;
+            // Boxed sub-futures: the task keeps only the waiting state between events, which
+            // keeps an established call's memory small.
+            Box::pin(self.flush(&tx_events)).await;
             if self.session.is_terminated() && linger_until.is_none() {
                 if self.session.direction() == Direction::Incoming {
                     break;
@@ -569,7 +572,7 @@ impl Driver {
             };
             tokio::select! {
                 command = next_command => match command {
-                    Some(c) => self.command(c).await,
+                    Some(c) => Box::pin(self.command(*c)).await,
                     None => {
                         // Every handle is gone: hang up if needed, then stay for the linger.
                         if !self.session.is_terminated() && linger_until.is_none() {

@@ -564,7 +564,7 @@ pub struct InviteSession {
     early: Vec<Dialog>,
     sdp: SdpState,
     // UAC side of the initial INVITE.
-    invite: Option<OutgoingInvite>,
+    invite: Option<Box<OutgoingInvite>>,
     /// ACKs sent: (INVITE CSeq, remote tag, ACK), re-sent for 2xx retransmissions.
     acks: Vec<(u32, String, Request)>,
     /// Forks answered with ACK and BYE (remote tags).
@@ -577,16 +577,16 @@ pub struct InviteSession {
     peer_supports_100rel: bool,
     peer_supports_timer: bool,
     peer_session_expires: Option<SessionExpires>,
-    reliable: Option<Reliable>,
+    reliable: Option<Box<Reliable>>,
     reliable_queue: VecDeque<Response>,
     /// (RSeq, INVITE CSeq) of every reliable provisional response sent.
     reliable_sent: Vec<(u32, u32)>,
     next_rseq: u32,
     // re-INVITEs.
     remote_reinvite: Option<(ServerTxId, Request)>,
-    local_reinvite: Option<LocalReinvite>,
-    glare_retry: Option<(Instant, ReinviteArgs)>,
-    ok_retransmit: Option<OkRetransmit>,
+    local_reinvite: Option<Box<LocalReinvite>>,
+    glare_retry: Option<Box<(Instant, ReinviteArgs)>>,
+    ok_retransmit: Option<Box<OkRetransmit>>,
     /// Our offer sent in a 2xx (late offer); the ACK carries the answer.
     offer_in_2xx: bool,
     // Timers.
@@ -1012,8 +1012,8 @@ impl InviteSession {
             }
         }
         // Glare retry.
-        if let Some((at, _)) = &self.glare_retry
-            && now >= *at
+        if let Some(retry) = &self.glare_retry
+            && now >= retry.0
         {
             self.try_glare_retry(now);
         }
@@ -1223,7 +1223,7 @@ impl InviteSession {
         let tx = self.new_tx(Purpose::Invite);
         let digest = DigestClient::new(StdRng::seed_from_u64(self.rng.next_u64()));
         let request = self.compose_invite(&params, cseq, session_expires, min_se, &[]);
-        self.invite = Some(OutgoingInvite {
+        self.invite = Some(Box::new(OutgoingInvite {
             params,
             request: request.clone(),
             tx,
@@ -1235,7 +1235,7 @@ impl InviteSession {
             digest,
             session_expires,
             min_se,
-        });
+        }));
         self.push(Output::Send {
             tx,
             request,
@@ -1359,13 +1359,13 @@ impl InviteSession {
                 if self.reliable.is_some() {
                     self.reliable_queue.push_back(response);
                 } else {
-                    self.reliable = Some(Reliable {
+                    self.reliable = Some(Box::new(Reliable {
                         rseq,
                         response: response.clone(),
                         next: now + self.config.t1,
                         interval: self.config.t1,
                         give_up: now + self.config.t1 * 64,
-                    });
+                    }));
                     self.push(Output::Respond { tx, response });
                 }
                 // An SDP in a reliable 1xx is an answer (or an offer) like in a 2xx.
@@ -1470,14 +1470,14 @@ impl InviteSession {
     }
 
     fn start_ok_retransmit(&mut self, now: Instant, tx: ServerTxId, cseq: u32, response: Response) {
-        self.ok_retransmit = Some(OkRetransmit {
+        self.ok_retransmit = Some(Box::new(OkRetransmit {
             tx,
             cseq,
             response,
             next: (!self.config.reliable_transport).then(|| now + self.config.t1),
             interval: self.config.t1,
             give_up: now + self.config.t1 * 64,
-        });
+        }));
     }
 
     fn start_session_timer(&mut self, now: Instant, interval: u32, we_refresh: bool) {
@@ -1563,7 +1563,7 @@ impl InviteSession {
         self.sdp.proposed_local = args.sdp.clone();
         let offered = args.sdp.is_some();
         let tx = self.new_tx(Purpose::Reinvite { refresh });
-        self.local_reinvite = Some(LocalReinvite {
+        self.local_reinvite = Some(Box::new(LocalReinvite {
             tx,
             cseq,
             offered,
@@ -1571,7 +1571,7 @@ impl InviteSession {
             got_provisional: false,
             cancel_pending: false,
             args,
-        });
+        }));
         self.push(Output::Send {
             tx,
             request,
@@ -2226,7 +2226,10 @@ impl InviteSession {
             } else {
                 self.rng.random_range(0..=200u64) * 10
             };
-            self.glare_retry = Some((now + Duration::from_millis(ms), local.args.clone()));
+            self.glare_retry = Some(Box::new((
+                now + Duration::from_millis(ms),
+                local.args.clone(),
+            )));
         }
         if !refresh && self.sub_state == SubState::SentProposal {
             self.set_sub_state(SubState::Normal, Cause::Response(&response));
@@ -2249,7 +2252,8 @@ impl InviteSession {
             // Retried when the exchange in progress ends.
             return;
         }
-        if let Some((_, args)) = self.glare_retry.take() {
+        if let Some(retry) = self.glare_retry.take() {
+            let (_, args) = *retry;
             self.start_reinvite(now, args, false);
         }
     }
@@ -2853,13 +2857,13 @@ impl InviteSession {
                 .ok()
                 .flatten()
                 .map_or(0, |r| r.0);
-            self.reliable = Some(Reliable {
+            self.reliable = Some(Box::new(Reliable {
                 rseq,
                 response: next.clone(),
                 next: now + self.config.t1,
                 interval: self.config.t1,
                 give_up: now + self.config.t1 * 64,
-            });
+            }));
             self.push(Output::Respond {
                 tx: itx,
                 response: next,
