@@ -58,13 +58,15 @@
 pub mod session;
 
 pub use session::{
-    ChangedState, ClientTxId, Destination, Direction, InvitationState, InviteError, InviteEvent,
-    InviteParams, InviteSession, Output, SdpState, SdpUpdate, ServerTxId, SessionConfig, SubState,
-    cancel_for,
+    ChangedState, ClientTxId, Destination, Direction, GotRequest, InvitationState, InviteError,
+    InviteEvent, InviteParams, InviteSession, Output, SdpState, SdpUpdate, ServerTxId,
+    SessionConfig, SubState, cancel_for,
 };
 
 #[cfg(feature = "runtime")]
 mod runtime;
 
+#[cfg(feature = "runtime")]
+pub(crate) use runtime::{ClaimedRequest, DialogRequester};
 #[cfg(feature = "runtime")]
 pub use runtime::{Invitation, InvitationError, InvitationNotification, NameAddrHeader};
