@@ -1032,6 +1032,9 @@ impl Driver {
     }
 
     fn publish(&mut self, event: InviteEvent) {
+        // Keep the getters in step with the event: a reader of `next_event` sees the state
+        // that event left.
+        self.refresh_snapshot();
         let _ = self.events.send(event.clone());
         let payload = match event {
             InviteEvent::ChangedState(c) => InvitationNotification::ChangedState(c),
