@@ -12,6 +12,8 @@ Options: --transport udp|tcp|tls, --srtp 0|1|2 (disabled/optional/mandatory), --
          --ice, --stun 127.0.0.1:3478, --message URI TEXT, --subscribe URI, --publish (online status),
          --transfer-to URI (REFER after answer), --reinvite (hold/unhold re-INVITE after 2 s),
          --cancel-after S (CANCEL an outgoing call still unanswered after S seconds)
+Logged per call: `call state: <STATE> <code> <reason>`, `media status: <ACTIVE|LOCAL_HOLD|REMOTE_HOLD|...>
+ dir: <sendrecv|send|recv|none>`, `transfer status: <code> <reason> [final]`.
 """
 import argparse, sys, time, os
 import pjsua2 as pj
