@@ -218,8 +218,8 @@ pub enum InviteEvent {
     /// A request within the confirmed dialog that the session does not handle itself (REFER,
     /// INFO, NOTIFY, MESSAGE, SUBSCRIBE; RFC 5057 dialog usages). The owner must answer it with
     /// [`InviteSession::answer_request`] or claim it with [`InviteSession::take_request`] (for
-    /// example to answer a REFER through an `IncomingReferral`). Unanswered requests get 487
-    /// when the session disconnects.
+    /// example to answer a REFER through an `IncomingReferral`). A request still unanswered
+    /// after 32·T1 (16 s) is answered 500, and any left when the session disconnects 487.
     GotRequest(GotRequest),
 }
 
@@ -446,6 +446,10 @@ impl InviteParams {
     }
 }
 
+/// How many T1 the owner has to answer a request handed out with [`InviteEvent::GotRequest`]
+/// before the session answers 500 itself (half the peer's Timer F).
+const UNANSWERED_T1: u32 = 32;
+
 /// Why a command cannot be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -589,8 +593,9 @@ pub struct InviteSession {
     prack_rseq: Vec<(String, u32)>,
     // UAS side of the initial INVITE.
     incoming_invite: Option<(ServerTxId, Request)>,
-    /// In-dialog requests handed to the owner ([`InviteEvent::GotRequest`]), unanswered.
-    pending_requests: Vec<(ServerTxId, Request)>,
+    /// In-dialog requests handed to the owner ([`InviteEvent::GotRequest`]), unanswered, with
+    /// the time the session answers them itself.
+    pending_requests: Vec<(ServerTxId, Request, Instant)>,
     peer_requires_100rel: bool,
     peer_supports_100rel: bool,
     peer_supports_timer: bool,
@@ -958,11 +963,27 @@ impl InviteSession {
         }
         consider(self.invite_deadline);
         consider(self.end_deadline);
+        consider(self.pending_requests.iter().map(|(_, _, d)| *d).min());
         t
     }
 
     /// Fires the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Requests of the dialog the owner left unanswered.
+        if self.pending_requests.iter().any(|(_, _, d)| now >= *d) {
+            let (late, keep) = std::mem::take(&mut self.pending_requests)
+                .into_iter()
+                .partition::<Vec<_>, _>(|(_, _, d)| now >= *d);
+            self.pending_requests = keep;
+            for (tx, request, _) in late {
+                self.reply(
+                    tx,
+                    &request,
+                    500,
+                    Some("Server Internal Error (not answered)"),
+                );
+            }
+        }
         // 2xx retransmission and ACK wait.
         if let Some(ok) = &mut self.ok_retransmit {
             if now >= ok.give_up {
@@ -1139,7 +1160,7 @@ impl InviteSession {
         self.invite_deadline = None;
         self.end_deadline = None;
         self.local_reinvite = None;
-        for (tx, request) in std::mem::take(&mut self.pending_requests) {
+        for (tx, request, _) in std::mem::take(&mut self.pending_requests) {
             self.reply(tx, &request, 487, None);
         }
         self.set_state(InvitationState::Disconnected, SubState::Normal, cause);
@@ -2518,7 +2539,8 @@ impl InviteSession {
                 self.push(Output::Respond { tx, response: resp });
             }
             Method::Refer | Method::Info | Method::Notify | Method::Message | Method::Subscribe => {
-                self.pending_requests.push((tx, request.clone()));
+                let deadline = now + self.config.t1 * UNANSWERED_T1;
+                self.pending_requests.push((tx, request.clone(), deadline));
                 self.push(Output::Event(InviteEvent::GotRequest(GotRequest {
                     tx,
                     request: Box::new(request),
@@ -2568,7 +2590,10 @@ impl InviteSession {
     /// Claims a request handed out with [`InviteEvent::GotRequest`]: the session forgets it and
     /// the caller answers it on its server transaction. `None` when it was answered already.
     pub fn take_request(&mut self, tx: ServerTxId) -> Option<Request> {
-        let i = self.pending_requests.iter().position(|(t, _)| *t == tx)?;
+        let i = self
+            .pending_requests
+            .iter()
+            .position(|(t, _, _)| *t == tx)?;
         Some(self.pending_requests.remove(i).1)
     }
 

@@ -1458,3 +1458,40 @@ fn dialog_request_is_stamped_with_the_dialog_and_its_next_cseq() {
     let bye = Request::builder(Method::Bye, uri("sip:x@192.0.2.9")).build();
     assert!(net.s(B).dialog_request(&bye).is_err());
 }
+
+#[test]
+fn requests_left_unanswered_get_500_then_487_at_disconnect() {
+    let mut net = Net::default();
+    net.connect();
+    let now = net.now;
+    let mut dialog = net.s(A).dialog().unwrap().clone();
+    let s = net.s(B);
+    while s.poll_output().is_some() {}
+    s.handle_request(now, ServerTxId(600), dialog.request(Method::Info).build());
+    let due = s.poll_timeout().unwrap();
+    assert!(due <= now + Duration::from_secs(16));
+    s.handle_request(
+        due,
+        ServerTxId(601),
+        dialog.request(Method::Message).build(),
+    );
+    s.handle_timeout(due);
+    let answered: Vec<(ServerTxId, u16)> = std::iter::from_fn(|| s.poll_output())
+        .filter_map(|o| match o {
+            Output::Respond { tx, response } => Some((tx, response.status().code())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, [(ServerTxId(600), 500)]);
+    // The MESSAGE is still pending: the BYE answers it 487.
+    s.handle_request(due, ServerTxId(602), dialog.request(Method::Bye).build());
+    let answered: Vec<(ServerTxId, u16)> = std::iter::from_fn(|| s.poll_output())
+        .filter_map(|o| match o {
+            Output::Respond { tx, response } => Some((tx, response.status().code())),
+            _ => None,
+        })
+        .collect();
+    assert!(answered.contains(&(ServerTxId(601), 487)), "{answered:?}");
+    assert!(answered.contains(&(ServerTxId(602), 200)), "{answered:?}");
+    assert_eq!(s.state(), St::Disconnected);
+}
