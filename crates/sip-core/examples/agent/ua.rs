@@ -38,7 +38,9 @@ agent: a scriptable SIP user agent (sipsimple-rs sip-core) for tests and benchma
 It starts an Engine, answers and/or places calls with a plain audio SDP (PCMU, no media is
 sent), prints one line per notification and exits 0 when every call it took part in ended
 normally (answered and hung up, or rejected with the code it was asked to answer with),
-1 otherwise, 2 on bad usage.
+1 otherwise, 2 on bad usage. Within a call it accepts a REFER (202, NOTIFY `SIP/2.0 100
+Trying`, then NOTIFY `SIP/2.0 200 OK`; the referred call is not placed) and answers INFO and
+MESSAGE with 200.
 
 Options:
   --listen IP:PORT        where the Engine listens (default 127.0.0.1:0, a free port; the
