@@ -12,6 +12,8 @@ Options: --transport udp|tcp|tls, --srtp 0|1|2 (disabled/optional/mandatory), --
          --ice, --stun 127.0.0.1:3478, --message URI TEXT, --subscribe URI, --publish (online status),
          --transfer-to URI (REFER after answer), --reinvite (hold/unhold re-INVITE after 2 s),
          --cancel-after S (CANCEL an outgoing call still unanswered after S seconds)
+Logged per call: `call state: <STATE> <code> <reason>`, `media status: <ACTIVE|LOCAL_HOLD|REMOTE_HOLD|...>
+ dir: <sendrecv|send|recv|none>`, `transfer status: <code> <reason> [final]`.
 """
 import argparse, sys, time, os
 import pjsua2 as pj
@@ -94,6 +96,12 @@ calls = []
 player = None
 recorder = None
 
+MEDIA_STATUS = {pj.PJSUA_CALL_MEDIA_NONE: "NONE", pj.PJSUA_CALL_MEDIA_ACTIVE: "ACTIVE",
+                pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: "LOCAL_HOLD", pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "REMOTE_HOLD",
+                pj.PJSUA_CALL_MEDIA_ERROR: "ERROR"}
+MEDIA_DIR = {pj.PJMEDIA_DIR_NONE: "none", pj.PJMEDIA_DIR_ENCODING: "send", pj.PJMEDIA_DIR_DECODING: "recv",
+             pj.PJMEDIA_DIR_ENCODING_DECODING: "sendrecv"}
+
 class Call(pj.Call):
     def __init__(self, acc, call_id=pj.PJSUA_INVALID_ID):
         super().__init__(acc, call_id)
@@ -114,6 +122,9 @@ class Call(pj.Call):
         global player, recorder
         ci = self.getInfo()
         for i, mi in enumerate(ci.media):
+            if mi.type == pj.PJMEDIA_TYPE_AUDIO:
+                log("media status:", MEDIA_STATUS.get(mi.status, mi.status), "dir:",
+                    MEDIA_DIR.get(mi.dir, mi.dir))
             if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 am = self.getAudioMedia(i)
                 try:

@@ -8,11 +8,12 @@ use sip_core::digest::Credentials;
 use sip_core::engine::{Engine, EngineConfig};
 use sip_core::header::{CSeq, Contact, FromHeader, HeaderName, NameAddr, Route, ToHeader};
 use sip_core::invitation::{
-    ChangedState, Invitation, InvitationNotification, InvitationState as St, InviteEvent,
-    InviteParams, SdpUpdate, SubState as Sub,
+    ChangedState, GotRequest, Invitation, InvitationNotification, InvitationState as St,
+    InviteEvent, InviteParams, SdpUpdate, SubState as Sub,
 };
 use sip_core::message::{Method, SipMessage, StatusCode};
 use sip_core::notification::{NotificationCenter, NotificationData};
+use sip_core::referral::IncomingReferral;
 use sip_core::sdp::{Direction, FrozenSdpSession, SdpMediaStream, SdpSession};
 use sip_core::transaction::TransportKind;
 use sip_core::uri::Uri;
@@ -648,4 +649,253 @@ async fn call_over_tcp() {
     b.end(vec![], None).await.unwrap();
     until(&a, St::Disconnected, Sub::Normal).await;
     until(&b, St::Disconnected, Sub::Normal).await;
+}
+
+/// A raw UDP peer for requests within a call.
+struct RawPeer {
+    sock: tokio::net::UdpSocket,
+    to: SocketAddr,
+    buf: Vec<u8>,
+}
+
+impl RawPeer {
+    async fn send(&self, text: &str) {
+        self.sock.send_to(text.as_bytes(), self.to).await.unwrap();
+    }
+
+    /// The next message for which `pred` holds (others, such as 2xx retransmissions and 100s,
+    /// are skipped).
+    async fn recv(&mut self, what: &str, pred: impl Fn(&SipMessage) -> bool) -> SipMessage {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let (n, _) = tokio::time::timeout_at(deadline, self.sock.recv_from(&mut self.buf))
+                .await
+                .unwrap_or_else(|_| panic!("no {what} in time"))
+                .unwrap();
+            let msg = SipMessage::parse(self.buf[..n].to_vec()).unwrap();
+            if pred(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// The final response to our request with CSeq `seq`.
+    async fn response(&mut self, seq: u32) -> SipMessage {
+        self.recv(&format!("final response to CSeq {seq}"), |m| {
+            m.as_response().is_some_and(|r| {
+                r.status().code() >= 200
+                    && r.headers().typed::<CSeq>().is_ok_and(|c| c.seq == seq)
+                    && r.headers()
+                        .typed::<CSeq>()
+                        .is_ok_and(|c| c.method != Method::Invite)
+            })
+        })
+        .await
+    }
+
+    /// The next request of `method`.
+    async fn request(&mut self, method: Method) -> SipMessage {
+        self.recv(&format!("{method}"), |m| {
+            m.as_request().is_some_and(|r| r.method() == &method)
+        })
+        .await
+    }
+
+    /// Answers `request` with `code`.
+    async fn answer(&self, request: &SipMessage, code: u16) {
+        let r = request.as_request().unwrap();
+        let resp = r.response(StatusCode::new(code).unwrap()).build();
+        self.sock.send_to(&resp.to_bytes(), self.to).await.unwrap();
+    }
+}
+
+fn header(m: &SipMessage, name: HeaderName) -> String {
+    m.headers().get_str(&name).unwrap_or_default().to_owned()
+}
+
+/// REFER within a call (RFC 3515 §2.4): Bob's Invitation hands it out as GotRequest, an
+/// IncomingReferral bound to the call's dialog answers 202 and sends NOTIFY `active` with
+/// `SIP/2.0 100 Trying`, then NOTIFY `terminated;reason=noresource` with `SIP/2.0 200 OK`,
+/// both in the call's dialog (its Call-ID and tags) with the dialog's CSeq numbers, which
+/// Bob's BYE then continues. INFO is answered through `answer_request`; a REFER with
+/// `Refer-Sub: false` gets 202 without NOTIFYs; a rejected REFER gets the code given.
+#[tokio::test]
+async fn refer_within_a_call_is_handled_by_an_incoming_referral() {
+    let bob = Ua::start("bob", false).await;
+    let mut calls = bob.answerer();
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let me = sock.local_addr().unwrap();
+    let bob_addr: SocketAddr = format!("127.0.0.1:{}", bob.port).parse().unwrap();
+    let mut raw = RawPeer {
+        sock,
+        to: bob_addr,
+        buf: vec![0u8; 65535],
+    };
+    let offer = sdp(9, 1, Direction::SendRecv).to_string();
+    let bp = bob.port;
+    raw.send(&format!(
+        "INVITE sip:bob@127.0.0.1:{bp} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {me};branch=z9hG4bKrefer1;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:raw@{me}>;tag=raw1\r\n\
+         To: <sip:bob@127.0.0.1:{bp}>\r\n\
+         Call-ID: refer-in-call-1\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:raw@{me}>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{offer}",
+        offer.len()
+    ))
+    .await;
+    let b = next_call(&mut calls).await;
+    until(&b, St::Incoming, Sub::Normal).await;
+    b.send_response(
+        200,
+        None,
+        Some(bob.contact()),
+        Some(sdp(2, 1, Direction::SendRecv)),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let ok = raw
+        .recv("200 to the INVITE", |m| {
+            m.as_response()
+                .is_some_and(|r| r.status() == StatusCode::OK)
+        })
+        .await;
+    let to = header(&ok, HeaderName::To);
+    let bob_tag = to.split("tag=").nth(1).unwrap().to_owned();
+    let dialog_headers = format!(
+        "Max-Forwards: 70\r\nFrom: <sip:raw@{me}>;tag=raw1\r\nTo: {to}\r\nCall-ID: refer-in-call-1\r\n"
+    );
+    raw.send(&format!(
+        "ACK sip:bob@127.0.0.1:{bp} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKrefer2;rport\r\n\
+         {dialog_headers}CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    ))
+    .await;
+    until(&b, St::Connected, Sub::Normal).await;
+
+    // INFO: handed out, answered by the application.
+    raw.send(&format!(
+        "INFO sip:bob@127.0.0.1:{bp} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKinfo2;rport\r\n\
+         {dialog_headers}CSeq: 2 INFO\r\nContent-Length: 0\r\n\r\n"
+    ))
+    .await;
+    let got = next_request(&b).await;
+    assert_eq!(got.request.method(), &Method::Info);
+    b.answer_request(&got, 200, None, vec![]).await.unwrap();
+    assert!(b.answer_request(&got, 200, None, vec![]).await.is_err());
+    let r = raw.response(2).await;
+    assert_eq!(r.as_response().unwrap().status().code(), 200);
+    assert_eq!(header(&r, HeaderName::To), to);
+
+    // REFER with the implicit subscription.
+    let refer = |seq: u32, branch: &str, extra: &str| {
+        format!(
+            "REFER sip:bob@127.0.0.1:{bp} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\n\
+             {dialog_headers}CSeq: {seq} REFER\r\nContact: <sip:raw@{me}>\r\n\
+             Refer-To: <sip:carol@127.0.0.1:5999>\r\n{extra}Content-Length: 0\r\n\r\n"
+        )
+    };
+    raw.send(&refer(3, "z9hG4bKrefer3", "")).await;
+    let got = next_request(&b).await;
+    assert_eq!(got.request.method(), &Method::Refer);
+    let referral = IncomingReferral::in_dialog(&b, &bob.center, &got)
+        .await
+        .unwrap();
+    assert_eq!(referral.state(), "incoming");
+    // Claimed: the Invitation no longer answers it.
+    assert!(b.answer_request(&got, 200, None, vec![]).await.is_err());
+    let mut referral_events = bob.center.add_observer(None, Some(referral.sender().id()));
+    referral.accept(202, 600).unwrap();
+    let accepted = raw.response(3).await;
+    assert_eq!(accepted.as_response().unwrap().status().code(), 202);
+    assert_eq!(header(&accepted, HeaderName::To), to);
+    let notify1 = raw.request(Method::Notify).await;
+    assert_eq!(header(&notify1, HeaderName::CallId), "refer-in-call-1");
+    assert!(header(&notify1, HeaderName::From).contains(&format!("tag={bob_tag}")));
+    assert!(header(&notify1, HeaderName::To).contains("tag=raw1"));
+    assert_eq!(header(&notify1, HeaderName::Event), "refer");
+    assert!(header(&notify1, HeaderName::SubscriptionState).starts_with("active"));
+    assert_eq!(
+        header(&notify1, HeaderName::ContentType),
+        "message/sipfrag;version=2.0"
+    );
+    assert_eq!(notify1.body().as_ref(), b"SIP/2.0 100 Trying\r\n");
+    let seq1 = notify1.headers().typed::<CSeq>().unwrap().seq;
+    raw.answer(&notify1, 200).await;
+    // Wait for the answer to reach the referral before the final NOTIFY.
+    wait_referral(&mut referral_events, "SIPIncomingReferralNotifyDidSucceed").await;
+    referral.send_notify(200, None).unwrap();
+    let notify2 = raw.request(Method::Notify).await;
+    assert_eq!(
+        header(&notify2, HeaderName::SubscriptionState),
+        "terminated;reason=noresource"
+    );
+    assert_eq!(notify2.body().as_ref(), b"SIP/2.0 200 OK\r\n");
+    assert_eq!(notify2.headers().typed::<CSeq>().unwrap().seq, seq1 + 1);
+    raw.answer(&notify2, 200).await;
+    wait_referral(&mut referral_events, "SIPIncomingReferralNotifyDidSucceed").await;
+    assert_eq!(referral.state(), "terminated");
+
+    // REFER without subscription (RFC 4488): 202 with Refer-Sub: false, no NOTIFY.
+    raw.send(&refer(4, "z9hG4bKrefer4", "Refer-Sub: false\r\n"))
+        .await;
+    let got = next_request(&b).await;
+    let quiet = IncomingReferral::in_dialog(&b, &bob.center, &got)
+        .await
+        .unwrap();
+    quiet.accept(202, 600).unwrap();
+    let accepted = raw.response(4).await;
+    assert_eq!(accepted.as_response().unwrap().status().code(), 202);
+    assert_eq!(header(&accepted, HeaderName::ReferSub), "false");
+    assert_eq!(quiet.state(), "terminated");
+
+    // A rejected REFER.
+    raw.send(&refer(5, "z9hG4bKrefer5", "")).await;
+    let got = next_request(&b).await;
+    let refused = IncomingReferral::in_dialog(&b, &bob.center, &got)
+        .await
+        .unwrap();
+    refused.reject(603).unwrap();
+    let rejected = raw.response(5).await;
+    assert_eq!(rejected.as_response().unwrap().status().code(), 603);
+
+    // Bob hangs up: his BYE continues the dialog's CSeq after the NOTIFYs (no NOTIFY came
+    // for the REFER without subscription).
+    b.end(vec![], None).await.unwrap();
+    let next = raw
+        .recv("BYE or NOTIFY", |m| {
+            m.as_request()
+                .is_some_and(|r| matches!(r.method(), Method::Bye | Method::Notify))
+        })
+        .await;
+    assert_eq!(next.as_request().unwrap().method(), &Method::Bye);
+    assert_eq!(next.headers().typed::<CSeq>().unwrap().seq, seq1 + 2);
+    raw.answer(&next, 200).await;
+    until(&b, St::Disconnected, Sub::Normal).await;
+}
+
+/// Reads events until a GotRequest.
+async fn next_request(inv: &Invitation) -> GotRequest {
+    loop {
+        match timeout(WAIT, inv.next_event()).await.unwrap().unwrap() {
+            InviteEvent::GotRequest(g) => return g,
+            _ => continue,
+        }
+    }
+}
+
+async fn wait_referral(events: &mut sip_core::notification::Observer, name: &str) {
+    loop {
+        let n = timeout(WAIT, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {name}"))
+            .unwrap();
+        if n.name() == name {
+            return;
+        }
+        assert_ne!(n.name(), "SIPIncomingReferralNotifyDidFail", "{n:?}");
+    }
 }

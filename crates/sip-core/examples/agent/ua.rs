@@ -14,9 +14,12 @@ use tokio::time::Instant;
 use sip_core::digest::Credentials;
 use sip_core::engine::{Engine, EngineConfig, NewDialog};
 use sip_core::header::{Contact, FromHeader, NameAddr, Route, ToHeader};
-use sip_core::invitation::{Invitation, InvitationState, InviteEvent, InviteParams, SubState};
+use sip_core::invitation::{
+    GotRequest, Invitation, InvitationState, InviteEvent, InviteParams, SubState,
+};
 use sip_core::message::StatusCode;
 use sip_core::notification::NotificationCenter;
+use sip_core::referral::IncomingReferral;
 use sip_core::sdp::{Direction, SdpAttribute, SdpConnection, SdpMediaStream, SdpSession};
 use sip_core::transaction::TransportKind;
 use sip_core::transport::TlsOptions;
@@ -35,7 +38,9 @@ agent: a scriptable SIP user agent (sipsimple-rs sip-core) for tests and benchma
 It starts an Engine, answers and/or places calls with a plain audio SDP (PCMU, no media is
 sent), prints one line per notification and exits 0 when every call it took part in ended
 normally (answered and hung up, or rejected with the code it was asked to answer with),
-1 otherwise, 2 on bad usage.
+1 otherwise, 2 on bad usage. Within a call it accepts a REFER (202, NOTIFY `SIP/2.0 100
+Trying`, then NOTIFY `SIP/2.0 200 OK`; the referred call is not placed) and answers INFO and
+MESSAGE with 200.
 
 Options:
   --listen IP:PORT        where the Engine listens (default 127.0.0.1:0, a free port; the
@@ -433,6 +438,86 @@ async fn answer_proposal(invitation: &Invitation, ip: std::net::IpAddr, port: u1
         .await;
 }
 
+/// Answers a request within a call: a REFER is accepted (202, NOTIFY `SIP/2.0 100 Trying`,
+/// then NOTIFY `SIP/2.0 200 OK` ending the implicit subscription; the agent does not place
+/// the referred call); INFO and MESSAGE get 200; a NOTIFY (no subscription of ours) 481;
+/// anything else 403.
+async fn in_call_request(
+    invitation: &Invitation,
+    center: &NotificationCenter,
+    got: &GotRequest,
+    call: &str,
+    quiet: bool,
+    out: fn(String),
+) {
+    let method = got.request.method().as_str().to_owned();
+    if method != "REFER" {
+        let code = match method.as_str() {
+            "INFO" | "MESSAGE" => 200,
+            "NOTIFY" => 481,
+            _ => 403,
+        };
+        if !quiet {
+            out(format!("{call} {method} in the call, answered {code}"));
+        }
+        let _ = invitation.answer_request(got, code, None, Vec::new()).await;
+        return;
+    }
+    let refer_to = got
+        .request
+        .headers()
+        .get(&sip_core::header::HeaderName::ReferTo)
+        .map(|h| h.value().to_owned())
+        .unwrap_or_default();
+    let referral = match IncomingReferral::in_dialog(invitation, center, got).await {
+        Ok(r) => r,
+        Err(e) => {
+            out(format!("{call} REFER in the call refused: {e}"));
+            return;
+        }
+    };
+    if !quiet {
+        out(format!(
+            "{call} REFER in the call, Refer-To: {refer_to}; accepting"
+        ));
+    }
+    let mut events = center.add_observer(None, Some(referral.sender().id()));
+    let call = call.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = referral.accept(202, 600) {
+            out(format!("{call} cannot accept the REFER: {e}"));
+            return;
+        }
+        if referral.state() == "terminated" {
+            // `Refer-Sub: false`: no NOTIFYs.
+            if !quiet {
+                out(format!("{call} REFER accepted without subscription"));
+            }
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Err(e) = referral.send_notify(200, None) {
+            out(format!("{call} cannot send the final NOTIFY: {e}"));
+        }
+        // Keep the referral until both NOTIFYs are answered (bounded).
+        let until = Instant::now() + Duration::from_secs(10);
+        let mut answered = 0;
+        while let Ok(Ok(n)) = tokio::time::timeout_at(until, events.recv()).await {
+            if !quiet {
+                out(format!("{call} {}", n.name()));
+            }
+            match n.name() {
+                "SIPIncomingReferralNotifyDidSucceed" => answered += 1,
+                "SIPIncomingReferralNotifyDidFail" => break,
+                _ => {}
+            }
+            if answered == 2 {
+                break;
+            }
+        }
+    });
+}
+
 /// Runs one incoming call as the options say: 180, ring, the final answer, then the events
 /// until it ends. Returns whether it ended normally.
 async fn answer_call(
@@ -461,6 +546,9 @@ async fn answer_call(
                 let Some(event) = event else { break };
                 if !options.quiet {
                     out(describe(&call, &event));
+                }
+                if let InviteEvent::GotRequest(got) = &event {
+                    in_call_request(&invitation, &center, got, &call, options.quiet, out).await;
                 }
                 if let InviteEvent::ChangedState(change) = &event {
                     trace.note(change, expected_rejection);
@@ -538,6 +626,9 @@ async fn place_call(
                 }
                 if !options.quiet {
                     out(describe(&call, &event));
+                }
+                if let InviteEvent::GotRequest(got) = &event {
+                    in_call_request(&invitation, center, got, &call, options.quiet, out).await;
                 }
                 if let InviteEvent::ChangedState(change) = &event {
                     trace.note(change, None);

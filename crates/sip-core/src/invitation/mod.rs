@@ -12,6 +12,13 @@
 //! with the seed's data fields ([`ChangedState`], [`SdpUpdate`]). The same events are also
 //! available, losslessly and in order, from [`Invitation::next_event`].
 //!
+//! Requests within the call that belong to other dialog usages (REFER, INFO, NOTIFY, MESSAGE,
+//! SUBSCRIBE) are not refused: they come out as [`InviteEvent::GotRequest`] (and
+//! `SIPInvitationGotRequest`), for the application to answer with
+//! [`Invitation::answer_request`], or, for a REFER, to hand to
+//! [`IncomingReferral::in_dialog`](crate::referral::IncomingReferral::in_dialog), whose
+//! NOTIFYs the Invitation then sends in its dialog with the dialog's CSeq.
+//!
 //! Where requests go: the initial INVITE to the `route_header`'s URI (an IP address; the core
 //! does no DNS), or to the Request-URI when no route is given; requests within the dialog to
 //! [`Target::from_uri`] of the dialog's next hop, falling back to the initial destination (for
@@ -58,13 +65,15 @@
 pub mod session;
 
 pub use session::{
-    ChangedState, ClientTxId, Destination, Direction, InvitationState, InviteError, InviteEvent,
-    InviteParams, InviteSession, Output, SdpState, SdpUpdate, ServerTxId, SessionConfig, SubState,
-    cancel_for,
+    ChangedState, ClientTxId, Destination, Direction, GotRequest, InvitationState, InviteError,
+    InviteEvent, InviteParams, InviteSession, Output, SdpState, SdpUpdate, ServerTxId,
+    SessionConfig, SubState, cancel_for,
 };
 
 #[cfg(feature = "runtime")]
 mod runtime;
 
+#[cfg(feature = "runtime")]
+pub(crate) use runtime::{ClaimedRequest, DialogRequester};
 #[cfg(feature = "runtime")]
 pub use runtime::{Invitation, InvitationError, InvitationNotification, NameAddrHeader};

@@ -12,9 +12,9 @@ use tokio::time::Instant;
 use tracing::{Instrument, debug, warn};
 
 use super::session::{
-    ChangedState, ClientTxId, Destination, Direction, InvitationState, InviteError, InviteEvent,
-    InviteParams, InviteSession, Output, SdpState, SdpUpdate, ServerTxId, SessionConfig, SubState,
-    cancel_for,
+    ChangedState, ClientTxId, Destination, Direction, GotRequest, InvitationState, InviteError,
+    InviteEvent, InviteParams, InviteSession, Output, SdpState, SdpUpdate, ServerTxId,
+    SessionConfig, SubState, cancel_for,
 };
 use crate::digest::Credentials;
 use crate::engine::{ClientEvent, DialogEvent, DialogRoute, Engine, EngineError, NewDialog};
@@ -52,6 +52,10 @@ pub enum InvitationNotification {
     ChangedState(Box<ChangedState>),
     /// `SIPInvitationGotSDPUpdate`.
     GotSdpUpdate(SdpUpdate),
+    /// `SIPInvitationGotRequest` (not in the seed, where PJSIP handled these itself): a request
+    /// within the dialog for the application to answer ([`Invitation::answer_request`]) or, for
+    /// a REFER, to hand to [`IncomingReferral::in_dialog`](crate::referral::IncomingReferral::in_dialog).
+    GotRequest(GotRequest),
 }
 
 impl InvitationNotification {
@@ -60,6 +64,7 @@ impl InvitationNotification {
         match self {
             InvitationNotification::ChangedState(_) => "SIPInvitationChangedState",
             InvitationNotification::GotSdpUpdate(_) => "SIPInvitationGotSDPUpdate",
+            InvitationNotification::GotRequest(_) => "SIPInvitationGotRequest",
         }
     }
 }
@@ -142,6 +147,64 @@ enum Command {
         timeout: Option<Duration>,
         reply: Reply,
     },
+    AnswerRequest {
+        tx: ServerTxId,
+        code: u16,
+        reason: Option<String>,
+        extra_headers: Vec<Header>,
+        reply: Reply,
+    },
+    ClaimRequest {
+        tx: ServerTxId,
+        reply: oneshot::Sender<Result<ClaimedRequest, InvitationError>>,
+    },
+    DialogRequest {
+        template: Box<Request>,
+        reply: oneshot::Sender<Result<SentInDialog, InvitationError>>,
+    },
+}
+
+/// A request of the dialog claimed from the Invitation (its owner answers it).
+#[derive(Debug)]
+pub(crate) struct ClaimedRequest {
+    pub(crate) request: Request,
+    pub(crate) key: TransactionKey,
+    pub(crate) source: Target,
+    pub(crate) engine: Engine,
+    pub(crate) local_contact: Option<Contact>,
+    pub(crate) call_id: String,
+}
+
+/// A request sent in the Invitation's dialog.
+#[derive(Debug)]
+pub(crate) struct SentInDialog {
+    /// As sent (with Via and the dialog's CSeq).
+    pub(crate) request: Request,
+    pub(crate) target: Target,
+    pub(crate) events: mpsc::Receiver<ClientEvent>,
+}
+
+/// Sends requests of another dialog usage (the NOTIFYs of a REFER received in the call)
+/// through an Invitation's dialog. Holds the Invitation weakly: it does not keep the task
+/// alive, and fails once the Invitation has ended.
+#[derive(Debug, Clone)]
+pub(crate) struct DialogRequester(mpsc::WeakSender<Command>);
+
+impl DialogRequester {
+    /// Builds the request from `template` in the dialog ([`InviteSession::dialog_request`])
+    /// and sends it in a new client transaction.
+    pub(crate) async fn send(&self, template: Request) -> Result<SentInDialog, InvitationError> {
+        let commands = self.0.upgrade().ok_or(InvitationError::Ended)?;
+        let (tx, rx) = oneshot::channel();
+        commands
+            .send(Command::DialogRequest {
+                template: Box::new(template),
+                reply: tx,
+            })
+            .await
+            .map_err(|_| InvitationError::Ended)?;
+        rx.await.map_err(|_| InvitationError::Ended)?
+    }
 }
 
 #[derive(Debug)]
@@ -269,6 +332,7 @@ impl Invitation {
             credentials: None,
             route_header: None,
             keys,
+            sources: HashMap::new(),
             next_stx: 1,
             sent: HashMap::new(),
             via_cache: HashMap::new(),
@@ -358,6 +422,47 @@ impl Invitation {
             reply,
         })
         .await
+    }
+
+    /// Answers a request of the dialog handed out with [`InviteEvent::GotRequest`] (INFO,
+    /// NOTIFY, MESSAGE, REFER…) with the final response `code`. Fails when it was answered
+    /// already (or claimed by an `IncomingReferral`).
+    pub async fn answer_request(
+        &self,
+        request: &GotRequest,
+        code: u16,
+        reason: Option<&str>,
+        extra_headers: Vec<Header>,
+    ) -> Result<(), InvitationError> {
+        let reason = reason.map(str::to_owned);
+        let tx = request.tx;
+        self.command(|reply| Command::AnswerRequest {
+            tx,
+            code,
+            reason,
+            extra_headers,
+            reply,
+        })
+        .await
+    }
+
+    /// Takes a request handed out with [`InviteEvent::GotRequest`] away from the session.
+    pub(crate) async fn claim_request(
+        &self,
+        tx: ServerTxId,
+    ) -> Result<ClaimedRequest, InvitationError> {
+        let (reply, rx) = oneshot::channel();
+        self.inner
+            .commands
+            .send(Command::ClaimRequest { tx, reply })
+            .await
+            .map_err(|_| InvitationError::Ended)?;
+        rx.await.map_err(|_| InvitationError::Ended)?
+    }
+
+    /// A handle that sends requests in this Invitation's dialog.
+    pub(crate) fn dialog_requester(&self) -> DialogRequester {
+        DialogRequester(self.inner.commands.downgrade())
     }
 
     /// Cancels our pending re-INVITE.
@@ -495,6 +600,8 @@ struct Driver {
     credentials: Option<Credentials>,
     route_header: Option<Route>,
     keys: HashMap<u64, TransactionKey>,
+    /// Where the requests of the dialog handed to the application came from.
+    sources: HashMap<u64, Target>,
     next_stx: u64,
     /// INVITEs as sent (with Via) and where, for CANCEL.
     sent: HashMap<ClientTxId, (Request, Target)>,
@@ -651,7 +758,60 @@ impl Driver {
                 let r = self.session.end(now, extra_headers, timeout);
                 let _ = reply.send(r.map_err(Into::into));
             }
+            Command::AnswerRequest {
+                tx,
+                code,
+                reason,
+                extra_headers,
+                reply,
+            } => {
+                let r = self
+                    .session
+                    .answer_request(tx, code, reason.as_deref(), extra_headers);
+                self.sources.remove(&tx.0);
+                let _ = reply.send(r.map_err(Into::into));
+            }
+            Command::ClaimRequest { tx, reply } => {
+                let source = self.sources.remove(&tx.0).or(self.initial);
+                let r = match (self.session.take_request(tx), self.keys.get(&tx.0), source) {
+                    (Some(request), Some(key), Some(source)) => Ok(ClaimedRequest {
+                        request,
+                        key: key.clone(),
+                        source,
+                        engine: self.engine.clone(),
+                        local_contact: self.session.local_contact().cloned(),
+                        call_id: self.session.dialog_call_id().unwrap_or_default().to_owned(),
+                    }),
+                    _ => Err(InvitationError::InvalidArgument(format!(
+                        "no unanswered request on transaction {}",
+                        tx.0
+                    ))),
+                };
+                let _ = reply.send(r);
+            }
+            Command::DialogRequest { template, reply } => {
+                let r = self.dialog_request(&template).await;
+                let _ = reply.send(r);
+            }
         }
+    }
+
+    async fn dialog_request(
+        &mut self,
+        template: &Request,
+    ) -> Result<SentInDialog, InvitationError> {
+        let (mut request, destination) = self.session.dialog_request(template)?;
+        let target = self.resolve(&destination).ok_or_else(|| {
+            InvitationError::InvalidArgument("no destination for the request".to_owned())
+        })?;
+        let via = self.via_for(target).await;
+        request.headers_mut().insert_typed(0, &via);
+        let ct = self.engine.send_request(request.clone(), target).await?;
+        Ok(SentInDialog {
+            request,
+            target,
+            events: ct.events,
+        })
     }
 
     async fn send_invite(&mut self, params: InviteParams) -> Result<(), InvitationError> {
@@ -722,6 +882,7 @@ impl Driver {
                 let stx = ServerTxId(self.next_stx);
                 self.next_stx += 1;
                 self.keys.insert(stx.0, incoming.key);
+                self.sources.insert(stx.0, incoming.source);
                 self.session.handle_request(now, stx, incoming.request);
             }
             DialogEvent::Ack { request, .. } => self.session.handle_ack(now, *request),
@@ -874,10 +1035,14 @@ impl Driver {
     }
 
     fn publish(&mut self, event: InviteEvent) {
+        // Keep the getters in step with the event: a reader of `next_event` sees the state
+        // that event left.
+        self.refresh_snapshot();
         let _ = self.events.send(event.clone());
         let payload = match event {
             InviteEvent::ChangedState(c) => InvitationNotification::ChangedState(c),
             InviteEvent::GotSdpUpdate(u) => InvitationNotification::GotSdpUpdate(u),
+            InviteEvent::GotRequest(r) => InvitationNotification::GotRequest(r),
         };
         // Keep the getters in step with the notification.
         self.refresh_snapshot();

@@ -215,6 +215,22 @@ pub enum InviteEvent {
     ChangedState(Box<ChangedState>),
     /// `SIPInvitationGotSDPUpdate`.
     GotSdpUpdate(SdpUpdate),
+    /// A request within the confirmed dialog that the session does not handle itself (REFER,
+    /// INFO, NOTIFY, MESSAGE, SUBSCRIBE; RFC 5057 dialog usages). The owner must answer it with
+    /// [`InviteSession::answer_request`] or claim it with [`InviteSession::take_request`] (for
+    /// example to answer a REFER through an `IncomingReferral`). A request still unanswered
+    /// after 32·T1 (16 s) is answered 500, and any left when the session disconnects 487.
+    GotRequest(GotRequest),
+}
+
+/// Data of [`InviteEvent::GotRequest`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct GotRequest {
+    /// The server transaction to answer it on.
+    pub tx: ServerTxId,
+    /// The request.
+    pub request: Box<Request>,
 }
 
 /// Data of `SIPInvitationChangedState`.
@@ -430,6 +446,10 @@ impl InviteParams {
     }
 }
 
+/// How many T1 the owner has to answer a request handed out with [`InviteEvent::GotRequest`]
+/// before the session answers 500 itself (half the peer's Timer F).
+const UNANSWERED_T1: u32 = 32;
+
 /// Why a command cannot be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -573,6 +593,9 @@ pub struct InviteSession {
     prack_rseq: Vec<(String, u32)>,
     // UAS side of the initial INVITE.
     incoming_invite: Option<(ServerTxId, Request)>,
+    /// In-dialog requests handed to the owner ([`InviteEvent::GotRequest`]), unanswered, with
+    /// the time the session answers them itself.
+    pending_requests: Vec<(ServerTxId, Request, Instant)>,
     peer_requires_100rel: bool,
     peer_supports_100rel: bool,
     peer_supports_timer: bool,
@@ -711,6 +734,7 @@ impl InviteSession {
             stray_forks: Vec::new(),
             prack_rseq: Vec::new(),
             incoming_invite: None,
+            pending_requests: Vec::new(),
             peer_requires_100rel: false,
             peer_supports_100rel: false,
             peer_supports_timer: false,
@@ -939,11 +963,27 @@ impl InviteSession {
         }
         consider(self.invite_deadline);
         consider(self.end_deadline);
+        consider(self.pending_requests.iter().map(|(_, _, d)| *d).min());
         t
     }
 
     /// Fires the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Requests of the dialog the owner left unanswered.
+        if self.pending_requests.iter().any(|(_, _, d)| now >= *d) {
+            let (late, keep) = std::mem::take(&mut self.pending_requests)
+                .into_iter()
+                .partition::<Vec<_>, _>(|(_, _, d)| now >= *d);
+            self.pending_requests = keep;
+            for (tx, request, _) in late {
+                self.reply(
+                    tx,
+                    &request,
+                    500,
+                    Some("Server Internal Error (not answered)"),
+                );
+            }
+        }
         // 2xx retransmission and ACK wait.
         if let Some(ok) = &mut self.ok_retransmit {
             if now >= ok.give_up {
@@ -1120,6 +1160,9 @@ impl InviteSession {
         self.invite_deadline = None;
         self.end_deadline = None;
         self.local_reinvite = None;
+        for (tx, request, _) in std::mem::take(&mut self.pending_requests) {
+            self.reply(tx, &request, 487, None);
+        }
         self.set_state(InvitationState::Disconnected, SubState::Normal, cause);
     }
 
@@ -2499,6 +2542,14 @@ impl InviteSession {
                     .build();
                 self.push(Output::Respond { tx, response: resp });
             }
+            Method::Refer | Method::Info | Method::Notify | Method::Message | Method::Subscribe => {
+                let deadline = now + self.config.t1 * UNANSWERED_T1;
+                self.pending_requests.push((tx, request.clone(), deadline));
+                self.push(Output::Event(InviteEvent::GotRequest(GotRequest {
+                    tx,
+                    request: Box::new(request),
+                })));
+            }
             _ => {
                 let resp = self
                     .uas_response(&request, 405)
@@ -2507,6 +2558,118 @@ impl InviteSession {
                 self.push(Output::Respond { tx, response: resp });
             }
         }
+    }
+
+    /// Answers a request handed out with [`InviteEvent::GotRequest`] with the final response
+    /// `code` (200–699), `reason` (`None`: the standard phrase) and `extra_headers`.
+    pub fn answer_request(
+        &mut self,
+        tx: ServerTxId,
+        code: u16,
+        reason: Option<&str>,
+        extra_headers: Vec<Header>,
+    ) -> Result<(), InviteError> {
+        if !(200..700).contains(&code) {
+            return Err(InviteError::InvalidArgument(format!(
+                "{code} is not a final response code"
+            )));
+        }
+        let request = self.take_request(tx).ok_or_else(|| {
+            InviteError::InvalidArgument(format!("no unanswered request on transaction {}", tx.0))
+        })?;
+        let mut b = self.uas_response(&request, code);
+        if let Some(r) = reason {
+            b = b.reason(r.to_owned());
+        }
+        for h in &extra_headers {
+            b = b.header(h.name().clone(), h.value_bytes().clone());
+        }
+        self.push(Output::Respond {
+            tx,
+            response: b.build(),
+        });
+        Ok(())
+    }
+
+    /// Claims a request handed out with [`InviteEvent::GotRequest`]: the session forgets it and
+    /// the caller answers it on its server transaction. `None` when it was answered already.
+    pub fn take_request(&mut self, tx: ServerTxId) -> Option<Request> {
+        let i = self
+            .pending_requests
+            .iter()
+            .position(|(t, _, _)| *t == tx)?;
+        Some(self.pending_requests.remove(i).1)
+    }
+
+    /// A request within the confirmed dialog made from `template`: its method, the dialog's
+    /// Request-URI, Route, From, To, Call-ID, next local CSeq, Max-Forwards and (for target
+    /// refresh methods) our Contact, then every other header of the template and its body.
+    /// Used for requests of other dialog usages, such as the NOTIFYs of a REFER received in
+    /// the call. The caller adds the Via and sends it in its own client transaction to the
+    /// returned destination. Only while connected; not for INVITE, ACK, CANCEL, BYE, PRACK
+    /// or UPDATE, which the session sends itself.
+    pub fn dialog_request(
+        &mut self,
+        template: &Request,
+    ) -> Result<(Request, Destination), InviteError> {
+        let method = template.method().clone();
+        if matches!(
+            method,
+            Method::Invite
+                | Method::Ack
+                | Method::Cancel
+                | Method::Bye
+                | Method::Prack
+                | Method::Update
+        ) {
+            return Err(InviteError::InvalidArgument(format!(
+                "{method} is sent by the session itself"
+            )));
+        }
+        let (state, sub_state) = (self.state, self.sub_state);
+        let dialog = match self.dialog.as_mut() {
+            Some(d) if state == InvitationState::Connected => d,
+            _ => {
+                return Err(InviteError::InvalidState {
+                    command: "dialog_request",
+                    state,
+                    sub_state,
+                });
+            }
+        };
+        let mut request = dialog.request(method).build();
+        let skip = [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+            HeaderName::Route,
+            HeaderName::MaxForwards,
+            HeaderName::Contact,
+            HeaderName::ContentLength,
+        ];
+        for h in template.headers().iter() {
+            if skip.contains(h.name()) {
+                continue;
+            }
+            if h.name() == &HeaderName::ContentType {
+                request
+                    .headers_mut()
+                    .set(h.name().clone(), h.value_bytes().clone());
+            } else {
+                request
+                    .headers_mut()
+                    .push(h.name().clone(), h.value_bytes().clone());
+            }
+        }
+        request.set_body(template.body().clone());
+        let destination = Destination::Uri(
+            self.dialog
+                .as_ref()
+                .map_or_else(|| request.uri().clone(), |d| d.next_hop().clone()),
+        );
+        Ok((request, destination))
     }
 
     /// A request in one of our early dialogs (outgoing session, before the 2xx): UPDATE

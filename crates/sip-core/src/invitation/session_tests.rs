@@ -1005,8 +1005,28 @@ fn in_dialog_errors_get_their_protocol_answers() {
     old.headers_mut().set_typed(&CSeq::new(1, Method::Options));
     assert_eq!(respond(net.s(B), old), 500);
     // Unsupported in-dialog method.
+    let publish = dialog.request(Method::Publish).build();
+    assert_eq!(respond(net.s(B), publish), 405);
+    // INFO is handed to the owner, who answers it.
     let info = dialog.request(Method::Info).build();
-    assert_eq!(respond(net.s(B), info), 405);
+    net.s(B).handle_request(now, ServerTxId(501), info);
+    let got = std::iter::from_fn(|| net.s(B).poll_output())
+        .find_map(|o| match o {
+            Output::Event(InviteEvent::GotRequest(g)) => Some(g),
+            Output::Respond { .. } => panic!("the session answered the INFO itself"),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(got.tx, ServerTxId(501));
+    assert_eq!(got.request.method(), &Method::Info);
+    assert!(net.s(B).answer_request(got.tx, 100, None, vec![]).is_err());
+    net.s(B).answer_request(got.tx, 200, None, vec![]).unwrap();
+    let code = std::iter::from_fn(|| net.s(B).poll_output()).find_map(|o| match o {
+        Output::Respond { tx, response } if tx == got.tx => Some(response.status().code()),
+        _ => None,
+    });
+    assert_eq!(code, Some(200));
+    assert!(net.s(B).answer_request(got.tx, 200, None, vec![]).is_err());
     assert_eq!(net.s(B).state(), St::Connected);
     // A PRACK for nothing.
     let prack = dialog
@@ -1397,4 +1417,81 @@ fn update_in_an_early_dialog_is_answered_by_the_caller() {
         })
         .unwrap();
     assert_eq!(code, 481);
+}
+
+#[test]
+fn dialog_request_is_stamped_with_the_dialog_and_its_next_cseq() {
+    let mut net = Net::default();
+    // Not before the dialog is confirmed.
+    let template = Request::builder(Method::Notify, uri("sip:ignored@192.0.2.9"))
+        .header(HeaderName::Event, "refer")
+        .header(HeaderName::SubscriptionState, "active;expires=600")
+        .header(HeaderName::CSeq, "77 NOTIFY")
+        .body("message/sipfrag;version=2.0", "SIP/2.0 100 Trying\r\n")
+        .build();
+    let mut fresh = InviteSession::new(SessionConfig::default(), 1);
+    assert!(fresh.dialog_request(&template).is_err());
+    net.connect();
+    let call_id = net.s(B).call_id().unwrap().to_owned();
+    let tag = net.s(B).local_tag().to_owned();
+    let (first, destination) = net.s(B).dialog_request(&template).unwrap();
+    let (second, _) = net.s(B).dialog_request(&template).unwrap();
+    assert!(matches!(destination, Destination::Uri(_)));
+    let h = first.headers();
+    assert_eq!(
+        h.get(&HeaderName::CallId).map(|h| h.value()),
+        Some(call_id.as_str())
+    );
+    assert_eq!(h.typed::<FromHeader>().unwrap().tag(), Some(tag.as_str()));
+    let c1 = h.typed::<CSeq>().unwrap();
+    let c2 = second.headers().typed::<CSeq>().unwrap();
+    assert_eq!(c1.method, Method::Notify);
+    assert_eq!(c2.seq, c1.seq + 1);
+    assert_eq!(h.get(&HeaderName::Event).map(|h| h.value()), Some("refer"));
+    assert_eq!(
+        h.get(&HeaderName::ContentType).map(|h| h.value()),
+        Some("message/sipfrag;version=2.0")
+    );
+    assert_eq!(&first.body()[..], b"SIP/2.0 100 Trying\r\n");
+    assert!(h.contains(&HeaderName::Contact));
+    // Requests the session sends itself are refused.
+    let bye = Request::builder(Method::Bye, uri("sip:x@192.0.2.9")).build();
+    assert!(net.s(B).dialog_request(&bye).is_err());
+}
+
+#[test]
+fn requests_left_unanswered_get_500_then_487_at_disconnect() {
+    let mut net = Net::default();
+    net.connect();
+    let now = net.now;
+    let mut dialog = net.s(A).dialog().unwrap().clone();
+    let s = net.s(B);
+    while s.poll_output().is_some() {}
+    s.handle_request(now, ServerTxId(600), dialog.request(Method::Info).build());
+    let due = s.poll_timeout().unwrap();
+    assert!(due <= now + Duration::from_secs(16));
+    s.handle_request(
+        due,
+        ServerTxId(601),
+        dialog.request(Method::Message).build(),
+    );
+    s.handle_timeout(due);
+    let answered: Vec<(ServerTxId, u16)> = std::iter::from_fn(|| s.poll_output())
+        .filter_map(|o| match o {
+            Output::Respond { tx, response } => Some((tx, response.status().code())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, [(ServerTxId(600), 500)]);
+    // The MESSAGE is still pending: the BYE answers it 487.
+    s.handle_request(due, ServerTxId(602), dialog.request(Method::Bye).build());
+    let answered: Vec<(ServerTxId, u16)> = std::iter::from_fn(|| s.poll_output())
+        .filter_map(|o| match o {
+            Output::Respond { tx, response } => Some((tx, response.status().code())),
+            _ => None,
+        })
+        .collect();
+    assert!(answered.contains(&(ServerTxId(601), 487)), "{answered:?}");
+    assert!(answered.contains(&(ServerTxId(602), 200)), "{answered:?}");
+    assert_eq!(s.state(), St::Disconnected);
 }

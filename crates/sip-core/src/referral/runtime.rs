@@ -10,12 +10,15 @@ use tokio::task::JoinHandle;
 
 use super::sipfrag_content;
 use crate::engine::{Engine, NewDialog};
-use crate::header::{Contact, FromHeader, Header, ReferTo, ToHeader};
+use crate::header::{Contact, FromHeader, Header, HeaderName, NameAddr, ReferTo, ToHeader};
+use crate::invitation::ClaimedRequest;
+use crate::invitation::{GotRequest, Invitation};
 use crate::message::Method;
 use crate::notification::{NotificationCenter, NotificationData, NotificationPayload, Sender};
 use crate::registration::SharedCredentials;
 use crate::subscription::driver::{
-    NotifierPost, NotifierShared, SubscriberShared, lock, spawn_notifier, spawn_subscriber,
+    NotifierPost, NotifierShared, NotifyPath, SubscriberShared, lock, spawn_notifier,
+    spawn_subscriber,
 };
 use crate::subscription::runtime::{notifier_for, notify_did_fail};
 use crate::subscription::{
@@ -432,8 +435,114 @@ impl IncomingReferral {
             engine.clone(),
             shared.clone(),
             incoming.key,
-            route,
-            incoming.source,
+            NotifyPath::Own {
+                route,
+                source: incoming.source,
+            },
+            post,
+            span,
+        );
+        Ok(IncomingReferral {
+            shared,
+            sender,
+            remote_contact,
+        })
+    }
+
+    /// The incoming referral of a REFER received within a call (RFC 3515 §2.4.3), handed out
+    /// by `invitation` as [`InviteEvent::GotRequest`](crate::invitation::InviteEvent::GotRequest):
+    /// it claims the request from the Invitation and shares its dialog (same Call-ID and
+    /// tags). Its NOTIFYs are built and sent by the Invitation, with the dialog's next local
+    /// CSeq; its answers use the call's Contact. Posts `SIPIncomingReferralGotRefer`. Other
+    /// requests of the dialog (a refreshing SUBSCRIBE) still reach the Invitation. A REFER
+    /// without a single valid Refer-To is answered 400 and gives
+    /// [`SubscriptionError::Rejected`]; a request that is not a REFER, or was answered already,
+    /// gives [`SubscriptionError::InvalidState`].
+    pub async fn in_dialog(
+        invitation: &Invitation,
+        center: &NotificationCenter,
+        request: &GotRequest,
+    ) -> Result<IncomingReferral, SubscriptionError> {
+        if request.request.method() != &Method::Refer {
+            return Err(SubscriptionError::InvalidState {
+                operation: "IncomingReferral::in_dialog",
+                state: request.request.method().to_string(),
+            });
+        }
+        let claimed = invitation.claim_request(request.tx).await.map_err(|e| {
+            SubscriptionError::InvalidState {
+                operation: "IncomingReferral::in_dialog",
+                state: e.to_string(),
+            }
+        })?;
+        let ClaimedRequest {
+            mut request,
+            key,
+            source,
+            engine,
+            local_contact,
+            call_id,
+        } = claimed;
+        let local_tag = request
+            .headers()
+            .typed::<ToHeader>()
+            .ok()
+            .and_then(|t| t.tag().map(str::to_owned))
+            .unwrap_or_default();
+        let local_contact =
+            local_contact.unwrap_or_else(|| Contact::new(NameAddr::new(request.uri().clone())));
+        // The dialog's remote target may be refreshed by the REFER; without a Contact the
+        // notifier still needs one (its NOTIFYs are rebuilt in the call's dialog anyway).
+        if !request.headers().contains(&HeaderName::Contact)
+            && let Some(c) = invitation.remote_contact_header()
+        {
+            request.headers_mut().push_typed(&c);
+        }
+        let core = Notifier::new(
+            now(),
+            &request,
+            &local_tag,
+            &local_contact,
+            NotifierConfig::default(),
+        )
+        .map_err(|response| {
+            let code = response.status().code();
+            let (engine, key) = (engine.clone(), key.clone());
+            tokio::spawn(async move {
+                let _ = engine.respond(&key, *response).await;
+            });
+            SubscriptionError::Rejected(code)
+        })?;
+        let sender = center.new_sender("IncomingReferral");
+        post_on(
+            center,
+            &sender,
+            Arc::new(IncomingReferralNotification::GotRefer(Box::new(GotRefer {
+                method: request.method().clone(),
+                request_uri: request.uri().clone(),
+                refer_to: request.headers().typed_first().ok().flatten(),
+                headers: request.headers().clone(),
+                body: (!request.body().is_empty()).then(|| request.body().clone()),
+            }))),
+        );
+        let remote_contact = request.headers().typed_first::<Contact>().ok().flatten();
+        let span = tracing::debug_span!("incoming_referral", call_id = %call_id, in_dialog = true);
+        let shared = Arc::new(NotifierShared {
+            core: std::sync::Mutex::new(core),
+            wake: tokio::sync::Notify::new(),
+            peer: source.addr,
+        });
+        let (c, s) = (center.clone(), sender.clone());
+        let post = Box::new(move |p: NotifierPost| {
+            if let Some(n) = incoming_referral_notification(p) {
+                post_on(&c, &s, Arc::new(n));
+            }
+        });
+        spawn_notifier(
+            engine,
+            shared.clone(),
+            key,
+            NotifyPath::Invitation(invitation.dialog_requester()),
             post,
             span,
         );

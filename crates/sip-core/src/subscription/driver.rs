@@ -349,23 +349,35 @@ pub(crate) fn spawn_notifier(
     engine: Engine,
     shared: Arc<NotifierShared>,
     key: TransactionKey,
-    route: DialogRoute,
-    source: Target,
+    path: NotifyPath,
     post: NotifierPostFn,
     span: tracing::Span,
 ) {
-    tokio::spawn(notifier_task(engine, shared, key, route, source, post).instrument(span));
+    tokio::spawn(notifier_task(engine, shared, key, path, post).instrument(span));
+}
+
+/// Where a notifier's dialog lives, hence how its NOTIFYs go.
+pub(crate) enum NotifyPath {
+    /// Its own dialog (a SUBSCRIBE or an out-of-dialog REFER): requests of the dialog arrive
+    /// on `route`; NOTIFYs go to the dialog's next hop, or to `source` (where the request came
+    /// from) when that is not an IP address.
+    Own { route: DialogRoute, source: Target },
+    /// The INVITE dialog a REFER came in: the Invitation builds each NOTIFY in its dialog
+    /// (next local CSeq) and sends it; other requests of the dialog go to the Invitation.
+    Invitation(crate::invitation::DialogRequester),
 }
 
 async fn notifier_task(
     engine: Engine,
     shared: Arc<NotifierShared>,
     key: TransactionKey,
-    route: DialogRoute,
-    source: Target,
+    path: NotifyPath,
     post: NotifierPostFn,
 ) {
-    let mut route = Some(route);
+    let (mut route, source, requester) = match path {
+        NotifyPath::Own { route, source } => (Some(route), Some(source), None),
+        NotifyPath::Invitation(r) => (None, None, Some(r)),
+    };
     let mut flight: Option<Flight> = None;
     loop {
         let outputs: Vec<NotifierOutput> = {
@@ -382,10 +394,24 @@ async fn notifier_task(
                         post(NotifierPost::Answered(*response));
                     }
                     NotifierOutput::Notify(request) => {
-                        let target = destination(Some(lock(&shared.core).next_hop()), source);
-                        match send(&engine, (*request).clone(), target).await {
-                            Ok(events) => {
-                                post(NotifierPost::SentNotify(*request));
+                        let sent = match (&requester, source) {
+                            (Some(r), _) => r
+                                .send(*request)
+                                .await
+                                .map(|s| (s.events, s.request, s.target))
+                                .map_err(|e| (0, e.to_string())),
+                            (None, Some(source)) => {
+                                let target =
+                                    destination(Some(lock(&shared.core).next_hop()), source);
+                                send(&engine, (*request).clone(), target)
+                                    .await
+                                    .map(|events| (events, *request, target))
+                            }
+                            (None, None) => Err((0, "no way to send the NOTIFY".to_owned())),
+                        };
+                        match sent {
+                            Ok((events, request, target)) => {
+                                post(NotifierPost::SentNotify(request));
                                 flight = Some(Flight {
                                     events,
                                     deadline: None,

@@ -8,7 +8,8 @@ use rand::{RngCore, SeedableRng};
 use tokio::task::JoinHandle;
 
 use super::driver::{
-    NotifierPost, NotifierShared, SubscriberShared, lock, spawn_notifier, spawn_subscriber,
+    NotifierPost, NotifierShared, NotifyPath, SubscriberShared, lock, spawn_notifier,
+    spawn_subscriber,
 };
 use super::notifications::{
     ChangedState, GotNotify, IncomingSubscriptionNotification, NotifyDidFail, RequestData,
@@ -323,8 +324,10 @@ impl IncomingSubscription {
             engine.clone(),
             shared.clone(),
             incoming.key,
-            route,
-            incoming.source,
+            NotifyPath::Own {
+                route,
+                source: incoming.source,
+            },
             post,
             span,
         );
