@@ -188,7 +188,7 @@ pub(crate) struct SentInDialog {
 /// through an Invitation's dialog. Holds the Invitation weakly: it does not keep the task
 /// alive, and fails once the Invitation has ended.
 #[derive(Debug, Clone)]
-pub(crate) struct DialogRequester(mpsc::WeakSender<Command>);
+pub(crate) struct DialogRequester(mpsc::WeakSender<Box<Command>>);
 
 impl DialogRequester {
     /// Builds the request from `template` in the dialog ([`InviteSession::dialog_request`])
@@ -197,10 +197,10 @@ impl DialogRequester {
         let commands = self.0.upgrade().ok_or(InvitationError::Ended)?;
         let (tx, rx) = oneshot::channel();
         commands
-            .send(Command::DialogRequest {
+            .send(Box::new(Command::DialogRequest {
                 template: Box::new(template),
                 reply: tx,
-            })
+            }))
             .await
             .map_err(|_| InvitationError::Ended)?;
         rx.await.map_err(|_| InvitationError::Ended)?
@@ -213,7 +213,7 @@ struct Inner {
     snapshot: Mutex<Snapshot>,
     /// Boxed: the channel's slots live as long as the call, so they are kept small.
     commands: mpsc::Sender<Box<Command>>,
-    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<InviteEvent>>,
+    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<Box<InviteEvent>>>,
 }
 
 /// An INVITE session (the seed's `Invitation`): a cheap [`Clone`] handle to the task that
@@ -375,7 +375,7 @@ impl Invitation {
     /// The next state change or SDP update, in order and without loss; `None` once the
     /// Invitation's task has ended (after disconnected).
     pub async fn next_event(&self) -> Option<InviteEvent> {
-        self.inner.events.lock().await.recv().await
+        self.inner.events.lock().await.recv().await.map(|e| *e)
     }
 
     /// Sends the initial INVITE (null → calling). The INVITE goes to `params.route_header`'s
@@ -454,7 +454,7 @@ impl Invitation {
         let (reply, rx) = oneshot::channel();
         self.inner
             .commands
-            .send(Command::ClaimRequest { tx, reply })
+            .send(Box::new(Command::ClaimRequest { tx, reply }))
             .await
             .map_err(|_| InvitationError::Ended)?;
         rx.await.map_err(|_| InvitationError::Ended)?
@@ -607,7 +607,8 @@ struct Driver {
     sent: HashMap<ClientTxId, (Request, Target)>,
     /// Local IP and listener port per destination IP and transport, for the Via.
     via_cache: HashMap<(IpAddr, TransportKind), (IpAddr, Option<u16>)>,
-    events: mpsc::UnboundedSender<InviteEvent>,
+    /// Boxed, like every queue that lives as long as the call: small slots.
+    events: mpsc::UnboundedSender<Box<InviteEvent>>,
 }
 
 /// The local IP the system would use to reach `peer`.
@@ -646,7 +647,8 @@ const LINGER: Duration = Duration::from_secs(5);
 impl Driver {
     async fn run(mut self, commands: mpsc::Receiver<Box<Command>>) {
         let mut commands = Some(commands);
-        let (tx_events, mut tx_events_rx) = mpsc::unbounded_channel::<(ClientTxId, ClientEvent)>();
+        let (tx_events, mut tx_events_rx) =
+            mpsc::unbounded_channel::<Box<(ClientTxId, ClientEvent)>>();
         let mut linger_until: Option<Instant> = None;
         loop {
             // Boxed sub-futures: the task keeps only the waiting state between events, which
@@ -692,7 +694,10 @@ impl Driver {
                     Some(e) => self.dialog_event(e),
                     None => self.route = None,
                 },
-                Some((tx, event)) = tx_events_rx.recv() => self.client_event(tx, event),
+                Some(boxed) = tx_events_rx.recv() => {
+                    let (tx, event) = *boxed;
+                    self.client_event(tx, event);
+                }
                 () = async {
                     match deadline {
                         Some(d) => tokio::time::sleep_until(d).await,
@@ -962,7 +967,7 @@ impl Driver {
     }
 
     /// Carries out every output of the session.
-    async fn flush(&mut self, tx_events: &mpsc::UnboundedSender<(ClientTxId, ClientEvent)>) {
+    async fn flush(&mut self, tx_events: &mpsc::UnboundedSender<Box<(ClientTxId, ClientEvent)>>) {
         while let Some(output) = self.session.poll_output() {
             match output {
                 Output::Event(event) => self.publish(event),
@@ -988,7 +993,7 @@ impl Driver {
                             tokio::spawn(async move {
                                 while let Some(e) = ct.events.recv().await {
                                     let end = matches!(e, ClientEvent::Terminated);
-                                    if events.send((tx, e)).is_err() || end {
+                                    if events.send(Box::new((tx, e))).is_err() || end {
                                         break;
                                     }
                                 }
@@ -1038,7 +1043,7 @@ impl Driver {
         // Keep the getters in step with the event: a reader of `next_event` sees the state
         // that event left.
         self.refresh_snapshot();
-        let _ = self.events.send(event.clone());
+        let _ = self.events.send(Box::new(event.clone()));
         let payload = match event {
             InviteEvent::ChangedState(c) => InvitationNotification::ChangedState(c),
             InviteEvent::GotSdpUpdate(u) => InvitationNotification::GotSdpUpdate(u),
