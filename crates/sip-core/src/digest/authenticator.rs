@@ -482,7 +482,8 @@ mod tests {
             AuthDecision::Retry { stale: true, .. }
         ));
         assert!(!a.has_attempts_left());
-        a.authorize(&mut request(Method::Register), &creds()).unwrap();
+        a.authorize(&mut request(Method::Register), &creds())
+            .unwrap();
         let n3 = r#"Digest realm="example.com", nonce="n3", qop="auth", stale=true"#;
         assert_eq!(
             a.handle_response(&challenge(401, &[n3]), true),
