@@ -2,7 +2,7 @@
 //! its final response, the outcome of a request with its retries, and reading digest
 //! challenges from a 401/407.
 
-use crate::digest::{AuthTarget, Challenge, ChallengeOutcome, DigestError};
+use crate::digest::{AuthTarget, Challenge};
 use crate::engine::{ClientEvent, Engine};
 use crate::header::HeaderName;
 use crate::message::{Request, Response};
@@ -47,31 +47,6 @@ pub(crate) fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Chal
         .filter_map(|h| Challenge::parse_list(h.value()).ok())
         .flatten()
         .collect()
-}
-
-/// The reason reported when a 401/407 ends a request instead of being answered: the
-/// response's reason phrase, followed by why no (further) attempt was made, so that
-/// `SIP…DidFail` says whether the password was wrong or missing.
-pub(crate) fn auth_failure_reason(
-    reason: &str,
-    challenges: &[Challenge],
-    outcome: &Result<ChallengeOutcome, DigestError>,
-    has_credentials: bool,
-) -> String {
-    let realm = challenges
-        .iter()
-        .find_map(|c| match c {
-            Challenge::Digest(d) => Some(format!(" for realm \"{}\"", d.realm)),
-            Challenge::Other { .. } => None,
-        })
-        .unwrap_or_default();
-    let why = match outcome {
-        _ if !has_credentials => format!("no credentials{realm}"),
-        Ok(ChallengeOutcome::Rejected) => format!("credentials rejected{realm}"),
-        Ok(_) => format!("too many authentication attempts{realm}"),
-        Err(e) => format!("challenge not usable: {e}"),
-    };
-    format!("{reason} ({why})")
 }
 
 /// The `host[:port]` of the Via sent-by for a request to `target` from `host`: the port of
