@@ -1,10 +1,8 @@
 //! What Registration and Publication share: one client transaction through the Engine up to
-//! its final response, the outcome of a request with its retries, and reading digest
-//! challenges from a 401/407.
+//! its final response and the outcome of a request with its retries (their digest challenges
+//! are answered by [`RequestAuthenticator`](crate::digest::RequestAuthenticator)).
 
-use crate::digest::{AuthTarget, Challenge};
 use crate::engine::{ClientEvent, Engine};
-use crate::header::HeaderName;
 use crate::message::{Request, Response};
 use crate::transaction::{Target, TransportKind};
 
@@ -32,21 +30,6 @@ pub(crate) fn outcome_of(response: Response, code: u16, reason: String) -> Outco
         reason,
         response: Some(response),
     }
-}
-
-/// The challenges of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate); unparseable ones
-/// are skipped.
-pub(crate) fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Challenge> {
-    let name = match target {
-        AuthTarget::Origin => HeaderName::WwwAuthenticate,
-        AuthTarget::Proxy => HeaderName::ProxyAuthenticate,
-    };
-    response
-        .headers()
-        .get_all(&name)
-        .filter_map(|h| Challenge::parse_list(h.value()).ok())
-        .flatten()
-        .collect()
 }
 
 /// The `host[:port]` of the Via sent-by for a request to `target` from `host`: the port of
