@@ -1,10 +1,8 @@
 //! What Registration and Publication share: one client transaction through the Engine up to
-//! its final response, the outcome of a request with its retries, and reading digest
-//! challenges from a 401/407.
+//! its final response and the outcome of a request with its retries (their digest challenges
+//! are answered by [`RequestAuthenticator`](crate::digest::RequestAuthenticator)).
 
-use crate::digest::{AuthTarget, Challenge, ChallengeOutcome, DigestError};
 use crate::engine::{ClientEvent, Engine};
-use crate::header::HeaderName;
 use crate::message::{Request, Response};
 use crate::transaction::{Target, TransportKind};
 
@@ -32,46 +30,6 @@ pub(crate) fn outcome_of(response: Response, code: u16, reason: String) -> Outco
         reason,
         response: Some(response),
     }
-}
-
-/// The challenges of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate); unparseable ones
-/// are skipped.
-pub(crate) fn challenges_of(response: &Response, target: AuthTarget) -> Vec<Challenge> {
-    let name = match target {
-        AuthTarget::Origin => HeaderName::WwwAuthenticate,
-        AuthTarget::Proxy => HeaderName::ProxyAuthenticate,
-    };
-    response
-        .headers()
-        .get_all(&name)
-        .filter_map(|h| Challenge::parse_list(h.value()).ok())
-        .flatten()
-        .collect()
-}
-
-/// The reason reported when a 401/407 ends a request instead of being answered: the
-/// response's reason phrase, followed by why no (further) attempt was made, so that
-/// `SIP…DidFail` says whether the password was wrong or missing.
-pub(crate) fn auth_failure_reason(
-    reason: &str,
-    challenges: &[Challenge],
-    outcome: &Result<ChallengeOutcome, DigestError>,
-    has_credentials: bool,
-) -> String {
-    let realm = challenges
-        .iter()
-        .find_map(|c| match c {
-            Challenge::Digest(d) => Some(format!(" for realm \"{}\"", d.realm)),
-            Challenge::Other { .. } => None,
-        })
-        .unwrap_or_default();
-    let why = match outcome {
-        _ if !has_credentials => format!("no credentials{realm}"),
-        Ok(ChallengeOutcome::Rejected) => format!("credentials rejected{realm}"),
-        Ok(_) => format!("too many authentication attempts{realm}"),
-        Err(e) => format!("challenge not usable: {e}"),
-    };
-    format!("{reason} ({why})")
 }
 
 /// The `host[:port]` of the Via sent-by for a request to `target` from `host`: the port of

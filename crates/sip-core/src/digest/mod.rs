@@ -8,6 +8,8 @@
 //! * [`AuthenticationInfo`]: Authentication-Info values, with `rspauth` checking;
 //! * [`DigestClient`]: the client state (challenges per realm, nonce counts, cnonces, stale
 //!   nonces, algorithm choice);
+//! * [`RequestAuthenticator`]: the retry decision for a SIP request's 401/407 responses and
+//!   the Authorization / Proxy-Authorization headers of the retried request;
 //! * [`verify`], [`ha1`], [`StoredSecret`]: the server side, for registrars and tests;
 //! * [`Credentials`] / [`FrozenCredentials`] / [`Password`]: account credentials, with the
 //!   password wiped from memory on drop and never shown by `Debug`.
@@ -52,6 +54,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod authenticator;
 mod challenge;
 mod client;
 mod compute;
@@ -60,6 +63,7 @@ mod error;
 mod params;
 mod response;
 
+pub use authenticator::{AuthDecision, RequestAuthenticator};
 pub use challenge::{Algorithm, AuthParam, Challenge, DigestChallenge, Qop};
 pub use client::{AlgorithmPolicy, AuthTarget, Authorization, ChallengeOutcome, DigestClient};
 pub use compute::{StoredSecret, ha1, userhash, verify};

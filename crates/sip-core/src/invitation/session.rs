@@ -43,11 +43,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 
 use crate::dialog::{Dialog, DialogError, DialogId, DialogState};
-use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
+use crate::digest::{AuthDecision, Credentials, DigestClient, RequestAuthenticator};
 use crate::header::{
     Allow, CSeq, CallId, Contact, ContentType, FromHeader, Header, HeaderName, Headers,
-    MaxForwards, MinSe, ProxyAuthenticate, RAck, RSeq, Refresher, Require, Route, Server,
-    SessionExpires, Supported, ToHeader, UserAgent, WwwAuthenticate,
+    MaxForwards, MinSe, RAck, RSeq, Refresher, Require, Route, Server, SessionExpires, Supported,
+    ToHeader, UserAgent,
 };
 use crate::message::{Method, Request, Response, ResponseBuilder, StatusCode};
 use crate::sdp::FrozenSdpSession;
@@ -57,7 +57,7 @@ use crate::uri::Uri;
 pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, UPDATE, PRACK, OPTIONS";
 
 /// Most digest retries (and 422 retries) of one INVITE.
-const MAX_RETRIES: u8 = 3;
+const MAX_RETRIES: u32 = 3;
 
 /// The state of an INVITE session (the seed's `state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -496,8 +496,8 @@ struct OutgoingInvite {
     got_provisional: bool,
     cancel_pending: bool,
     cancelled: bool,
-    retries: u8,
-    digest: DigestClient,
+    /// Digest state and the retries (401/407 and 422) of this INVITE.
+    auth: RequestAuthenticator,
     session_expires: Option<u32>,
     min_se: Option<u32>,
 }
@@ -1265,6 +1265,8 @@ impl InviteSession {
         self.invite_deadline = params.timeout.map(|t| now + t);
         let tx = self.new_tx(Purpose::Invite);
         let digest = DigestClient::new(StdRng::seed_from_u64(self.rng.next_u64()));
+        // One challenge per header line, as the typed headers read them.
+        let auth = RequestAuthenticator::new(digest, MAX_RETRIES).strict_challenges();
         let request = self.compose_invite(&params, cseq, session_expires, min_se, &[]);
         self.invite = Some(Box::new(OutgoingInvite {
             params,
@@ -1274,8 +1276,7 @@ impl InviteSession {
             got_provisional: false,
             cancel_pending: false,
             cancelled: false,
-            retries: 0,
-            digest,
+            auth,
             session_expires,
             min_se,
         }));
@@ -2096,7 +2097,7 @@ impl InviteSession {
         let Some(mut inv) = self.invite.take() else {
             return false;
         };
-        if inv.retries >= MAX_RETRIES || inv.cancelled {
+        if !inv.auth.has_attempts_left() || inv.cancelled {
             self.invite = Some(inv);
             return false;
         }
@@ -2109,66 +2110,32 @@ impl InviteSession {
                 };
                 inv.session_expires = Some(inv.session_expires.unwrap_or(0).max(min.delta));
                 inv.min_se = Some(min.delta);
+                inv.auth.count_attempt();
             }
-            code => {
-                let Some(credentials) = inv.params.credentials.clone() else {
-                    self.invite = Some(inv);
-                    return false;
-                };
-                let (target, challenges) = if code == 401 {
-                    (
-                        AuthTarget::Origin,
-                        response
-                            .headers()
-                            .typed_all::<WwwAuthenticate>()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|h| h.0)
-                            .collect::<Vec<_>>(),
-                    )
-                } else {
-                    (
-                        AuthTarget::Proxy,
-                        response
-                            .headers()
-                            .typed_all::<ProxyAuthenticate>()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|h| h.0)
-                            .collect(),
-                    )
-                };
-                match inv.digest.handle_challenges(target, challenges.iter()) {
-                    Ok(ChallengeOutcome::Authenticate | ChallengeOutcome::Stale) => {}
-                    _ => {
-                        self.invite = Some(inv);
-                        return false;
+            _ => {
+                let headers = match &inv.params.credentials {
+                    Some(credentials)
+                        if matches!(
+                            inv.auth.handle_response(response, true),
+                            AuthDecision::Retry { .. }
+                        ) =>
+                    {
+                        let uri = inv.params.request_uri.to_string();
+                        let body = inv.params.sdp.as_ref().map(|s| s.to_string());
+                        let body = body.as_deref().map(str::as_bytes);
+                        inv.auth
+                            .authorization_headers(credentials, "INVITE", &uri, body)
+                            .ok()
                     }
-                }
-                let uri = inv.params.request_uri.to_string();
-                let body = inv.params.sdp.as_ref().map(|s| s.to_string());
-                let Ok(values) = inv.digest.authorize(
-                    &credentials,
-                    "INVITE",
-                    &uri,
-                    body.as_deref().map(str::as_bytes),
-                ) else {
+                    _ => None,
+                };
+                let Some(headers) = headers else {
                     self.invite = Some(inv);
                     return false;
                 };
-                auth = values
-                    .into_iter()
-                    .map(|a| {
-                        let name = match a.target {
-                            AuthTarget::Origin => HeaderName::Authorization,
-                            AuthTarget::Proxy => HeaderName::ProxyAuthorization,
-                        };
-                        (name, a.value.to_string())
-                    })
-                    .collect();
+                auth = headers;
             }
         }
-        inv.retries += 1;
         inv.cseq += 1;
         inv.got_provisional = false;
         inv.request = self.compose_invite(

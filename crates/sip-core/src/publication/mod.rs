@@ -54,10 +54,8 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client_exchange::{
-    Outcome, auth_failure_reason, challenges_of, exchange, failure, outcome_of, via_sent_by,
-};
-use crate::digest::{AuthTarget, ChallengeOutcome, DigestClient};
+use crate::client_exchange::{Outcome, exchange, failure, outcome_of, via_sent_by};
+use crate::digest::{AuthDecision, RequestAuthenticator};
 use crate::engine::Engine;
 use crate::header::{Expires, FromHeader, HeaderName, SipETag, TypedHeader};
 use crate::message::{Method, Request};
@@ -71,7 +69,7 @@ pub use notifications::{
 };
 
 /// How many times one PUBLISH may be re-sent after a challenge or a 412.
-const MAX_RETRIES: usize = 3;
+const MAX_RETRIES: u32 = 3;
 
 /// What [`Publication`] refuses to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,7 +105,7 @@ struct State {
     target: Option<Target>,
     expires_at: Option<Instant>,
     refresh_at: Option<Instant>,
-    digest: DigestClient,
+    auth: RequestAuthenticator,
 }
 
 #[derive(Debug)]
@@ -179,7 +177,7 @@ impl Publication {
             target: None,
             expires_at: None,
             refresh_at: None,
-            digest: DigestClient::from_entropy(),
+            auth: RequestAuthenticator::from_entropy(MAX_RETRIES),
         };
         Publication {
             inner: Arc::new(Inner {
@@ -475,7 +473,7 @@ impl Inner {
     /// One PUBLISH exchange with its retries after challenges and 412.
     async fn transact(&self, mut kind: Kind, target: Target, timeout: Option<Duration>) -> Outcome {
         let work = async {
-            let mut retries = 0;
+            self.lock_state().auth.reset_attempts();
             loop {
                 let request = match self.build_request(kind, target).await {
                     Ok(r) => r,
@@ -487,39 +485,19 @@ impl Inner {
                 };
                 let code = response.status().code();
                 let reason = response.reason().to_owned();
-                let retry = retries < MAX_RETRIES;
                 match code {
-                    401 | 407 if retry => {
-                        let auth_target = if code == 401 {
-                            AuthTarget::Origin
-                        } else {
-                            AuthTarget::Proxy
-                        };
-                        let challenges = challenges_of(&response, auth_target);
+                    401 | 407 => {
                         let has_credentials = self
                             .credentials
                             .read()
                             .unwrap_or_else(|e| e.into_inner())
                             .is_some();
-                        let outcome = self
+                        let decision = self
                             .lock_state()
-                            .digest
-                            .handle_challenges(auth_target, challenges.iter());
-                        match outcome {
-                            Ok(ChallengeOutcome::Authenticate | ChallengeOutcome::Stale)
-                                if has_credentials =>
-                            {
-                                retries += 1;
-                            }
-                            _ => {
-                                let reason = auth_failure_reason(
-                                    &reason,
-                                    &challenges,
-                                    &outcome,
-                                    has_credentials,
-                                );
-                                return outcome_of(response, code, reason);
-                            }
+                            .auth
+                            .handle_response(&response, has_credentials);
+                        if let AuthDecision::GiveUp { reason } = decision {
+                            return outcome_of(response, code, reason);
                         }
                     }
                     412 => {
@@ -527,9 +505,12 @@ impl Inner {
                         let mut s = self.lock_state();
                         s.etag = None;
                         s.published = false;
-                        if retry && !matches!(kind, Kind::Remove) && s.body.is_some() {
+                        if s.auth.has_attempts_left()
+                            && !matches!(kind, Kind::Remove)
+                            && s.body.is_some()
+                        {
                             kind = Kind::Body;
-                            retries += 1;
+                            s.auth.count_attempt();
                         } else {
                             s.etag_error = true;
                             return outcome_of(response, code, reason);
@@ -598,16 +579,13 @@ impl Inner {
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            let auths = s
-                .digest
-                .authorize(&credentials, "PUBLISH", &uri.to_string(), body.as_deref())
+            // The body as given, an empty one too (`authorize` would leave that out).
+            let headers = s
+                .auth
+                .authorization_headers(&credentials, "PUBLISH", &uri.to_string(), body.as_deref())
                 .map_err(|e| e.to_string())?;
-            for a in auths {
-                let name = match a.target {
-                    AuthTarget::Origin => HeaderName::Authorization,
-                    AuthTarget::Proxy => HeaderName::ProxyAuthorization,
-                };
-                request.headers_mut().push(name, a.value.to_string());
+            for (name, value) in headers {
+                request.headers_mut().push(name, value);
             }
         }
         Ok(request)

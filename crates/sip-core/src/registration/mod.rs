@@ -56,10 +56,8 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client_exchange::{
-    Outcome, auth_failure_reason, challenges_of, exchange, failure, outcome_of, via_sent_by,
-};
-use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
+use crate::client_exchange::{Outcome, exchange, failure, outcome_of, via_sent_by};
+use crate::digest::{AuthDecision, Credentials, RequestAuthenticator};
 use crate::engine::Engine;
 use crate::header::{Contact, Expires, FromHeader, HeaderName, MinExpires, TypedHeader};
 use crate::message::{Method, Request};
@@ -77,7 +75,7 @@ pub use notifications::{
 pub type SharedCredentials = Arc<RwLock<Credentials>>;
 
 /// How many times one REGISTER may be re-sent after a challenge or a 423.
-const MAX_RETRIES: usize = 3;
+const MAX_RETRIES: u32 = 3;
 
 /// The refresh delay for a granted expiry: half of it, but no earlier than 30 s before expiry
 /// for expiries over a minute (a 3600 s registration refreshes after 3570 s).
@@ -102,7 +100,7 @@ struct State {
     target: Option<Target>,
     expires_at: Option<Instant>,
     refresh_at: Option<Instant>,
-    digest: DigestClient,
+    auth: RequestAuthenticator,
 }
 
 #[derive(Debug)]
@@ -163,7 +161,7 @@ impl Registration {
             target: None,
             expires_at: None,
             refresh_at: None,
-            digest: DigestClient::from_entropy(),
+            auth: RequestAuthenticator::from_entropy(MAX_RETRIES),
         };
         Registration {
             inner: Arc::new(Inner {
@@ -502,7 +500,7 @@ impl Inner {
         timeout: Option<Duration>,
     ) -> Outcome {
         let work = async {
-            let mut retries = 0;
+            self.lock_state().auth.reset_attempts();
             loop {
                 let request = match self.build_request(contact, target, expires).await {
                     Ok(r) => r,
@@ -514,51 +512,36 @@ impl Inner {
                 };
                 let code = response.status().code();
                 let reason = response.reason().to_owned();
-                let retry = retries < MAX_RETRIES;
                 match code {
-                    401 | 407 if retry => {
-                        let target_kind = if code == 401 {
-                            AuthTarget::Origin
-                        } else {
-                            AuthTarget::Proxy
-                        };
-                        let challenges = challenges_of(&response, target_kind);
+                    401 | 407 => {
                         let has_credentials = self
                             .credentials
                             .read()
                             .unwrap_or_else(|e| e.into_inner())
                             .is_some();
-                        let outcome = self
+                        let decision = self
                             .lock_state()
-                            .digest
-                            .handle_challenges(target_kind, challenges.iter());
-                        match outcome {
-                            Ok(ChallengeOutcome::Authenticate | ChallengeOutcome::Stale)
-                                if has_credentials =>
-                            {
-                                retries += 1;
-                                continue;
-                            }
-                            _ => {
-                                let reason = auth_failure_reason(
-                                    &reason,
-                                    &challenges,
-                                    &outcome,
-                                    has_credentials,
-                                );
+                            .auth
+                            .handle_response(&response, has_credentials);
+                        match decision {
+                            AuthDecision::Retry { .. } => continue,
+                            AuthDecision::GiveUp { reason } => {
                                 return outcome_of(response, code, reason);
                             }
                         }
                     }
-                    423 if retry => match response.headers().typed_first::<MinExpires>() {
-                        Ok(Some(MinExpires(min))) if min > expires => {
-                            expires = min;
-                            self.lock_state().duration = min;
-                            retries += 1;
-                            continue;
+                    423 if self.lock_state().auth.has_attempts_left() => {
+                        match response.headers().typed_first::<MinExpires>() {
+                            Ok(Some(MinExpires(min))) if min > expires => {
+                                expires = min;
+                                let mut s = self.lock_state();
+                                s.duration = min;
+                                s.auth.count_attempt();
+                                continue;
+                            }
+                            _ => return outcome_of(response, code, reason),
                         }
-                        _ => return outcome_of(response, code, reason),
-                    },
+                    }
                     _ => return outcome_of(response, code, reason),
                 }
             }
@@ -603,7 +586,7 @@ impl Inner {
         s.cseq += 1;
         let mut contact = contact.clone();
         contact.set_expires(expires);
-        let mut request = Request::builder(Method::Register, request_uri.clone())
+        let mut request = Request::builder(Method::Register, request_uri)
             .header(
                 HeaderName::Via,
                 format!("SIP/2.0/{} {sent_by};rport", transport_name(target)),
@@ -621,17 +604,9 @@ impl Inner {
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            let auths = s
-                .digest
-                .authorize(&credentials, "REGISTER", &request_uri.to_string(), None)
+            s.auth
+                .authorize(&mut request, &credentials)
                 .map_err(|e| e.to_string())?;
-            for a in auths {
-                let name = match a.target {
-                    AuthTarget::Origin => HeaderName::Authorization,
-                    AuthTarget::Proxy => HeaderName::ProxyAuthorization,
-                };
-                request.headers_mut().push(name, a.value.to_string());
-            }
         }
         Ok(request)
     }

@@ -14,11 +14,11 @@ use super::{
     non_empty,
 };
 use crate::client_exchange::transport_error_reason;
-use crate::digest::{AuthTarget, ChallengeOutcome, Credentials, DigestClient};
+use crate::digest::{AuthDecision, Credentials, RequestAuthenticator};
 use crate::engine::{ClientEvent, Engine};
 use crate::header::{
-    CSeq, CallId, Contact, Expires, FromHeader, Header, HeaderName, MaxForwards, ProxyAuthenticate,
-    Route, ToHeader, Via, WwwAuthenticate,
+    CSeq, CallId, Contact, Expires, FromHeader, Header, HeaderName, MaxForwards, Route, ToHeader,
+    Via,
 };
 use crate::message::{Method, Request as SipRequest, Response};
 use crate::notification::{NotificationCenter, NotificationData, Sender};
@@ -31,7 +31,7 @@ pub const DEFAULT_EXPIRE_WARNING_TIME: Duration = Duration::from_secs(30);
 
 /// Most authentication retries of one request (stale nonces included), a guard against servers
 /// that keep challenging.
-const MAX_AUTH_RETRIES: usize = 5;
+const MAX_AUTH_RETRIES: u32 = 5;
 
 /// The state of a [`Request`], as in the seed's lifetime diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -531,53 +531,21 @@ fn granted_expiry(inner: &Inner, response: &Response) -> u32 {
 /// the challenge cannot or should not be answered.
 fn challenge(
     inner: &Inner,
-    digest: &mut DigestClient,
+    auth: &mut RequestAuthenticator,
     response: &Response,
 ) -> Option<Vec<(HeaderName, String)>> {
     let credentials = inner.credentials.as_ref()?;
-    let (target, challenges) = match response.status().code() {
-        401 => (
-            AuthTarget::Origin,
-            response
-                .headers()
-                .typed_all::<WwwAuthenticate>()
-                .ok()?
-                .into_iter()
-                .map(|h| h.0)
-                .collect::<Vec<_>>(),
-        ),
-        407 => (
-            AuthTarget::Proxy,
-            response
-                .headers()
-                .typed_all::<ProxyAuthenticate>()
-                .ok()?
-                .into_iter()
-                .map(|h| h.0)
-                .collect(),
-        ),
-        _ => return None,
+    let AuthDecision::Retry { .. } = auth.handle_response(response, true) else {
+        return None;
     };
-    match digest.handle_challenges(target, challenges.iter()).ok()? {
-        ChallengeOutcome::Authenticate | ChallengeOutcome::Stale => {}
-        ChallengeOutcome::Rejected => return None,
-    }
     let uri = inner.request_uri.to_string();
-    let body = inner.body.as_deref();
-    let auth = digest
-        .authorize(credentials, inner.method.as_str(), &uri, body)
-        .ok()?;
-    Some(
-        auth.into_iter()
-            .map(|a| {
-                let name = match a.target {
-                    AuthTarget::Origin => HeaderName::Authorization,
-                    AuthTarget::Proxy => HeaderName::ProxyAuthorization,
-                };
-                (name, a.value.to_string())
-            })
-            .collect(),
+    auth.authorization_headers(
+        credentials,
+        inner.method.as_str(),
+        &uri,
+        inner.body.as_deref(),
     )
+    .ok()
 }
 
 async fn run(inner: Arc<Inner>, target: Target, deadline: Option<Instant>) {
@@ -596,9 +564,10 @@ async fn run(inner: Arc<Inner>, target: Target, deadline: Option<Instant>) {
         "",
     );
     via.params_mut().set("rport", None);
-    let mut digest = DigestClient::from_entropy();
+    // One challenge per header line, as the typed headers read them.
+    let mut authenticator =
+        RequestAuthenticator::from_entropy(MAX_AUTH_RETRIES).strict_challenges();
     let mut auth: Vec<(HeaderName, String)> = Vec::new();
-    let mut retries = 0;
     let response = loop {
         let cseq = inner.lock().cseq;
         let mut via = via.clone();
@@ -606,12 +575,7 @@ async fn run(inner: Arc<Inner>, target: Target, deadline: Option<Instant>) {
         let request = compose(&inner, &via, cseq, &auth);
         match attempt(&inner, request, target, deadline).await {
             Attempt::Final(r) => {
-                let code = r.status().code();
-                if (code == 401 || code == 407)
-                    && retries < MAX_AUTH_RETRIES
-                    && let Some(headers) = challenge(&inner, &mut digest, &r)
-                {
-                    retries += 1;
+                if let Some(headers) = challenge(&inner, &mut authenticator, &r) {
                     auth = headers;
                     inner.lock().cseq = cseq.wrapping_add(1);
                     continue;

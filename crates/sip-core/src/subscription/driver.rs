@@ -12,8 +12,8 @@ use tracing::Instrument;
 use super::{
     Notifier, NotifierEvent, NotifierOutput, Subscriber, SubscriberEvent, SubscriberOutput,
 };
-use crate::client_exchange::{challenges_of, transport_error_reason, via_sent_by};
-use crate::digest::{AuthTarget, ChallengeOutcome, DigestClient};
+use crate::client_exchange::{transport_error_reason, via_sent_by};
+use crate::digest::{AuthDecision, RequestAuthenticator};
 use crate::engine::{ClientEvent, DialogEvent, DialogRoute, Engine};
 use crate::header::HeaderName;
 use crate::message::{Method, Request, Response};
@@ -21,7 +21,7 @@ use crate::registration::SharedCredentials;
 use crate::transaction::{Target, TransactionKey, TransportKind};
 
 /// How many times one request is re-sent after a digest challenge.
-const MAX_AUTH_RETRIES: usize = 3;
+const MAX_AUTH_RETRIES: u32 = 3;
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -76,7 +76,6 @@ fn destination(hop: Option<&crate::uri::Uri>, fallback: Target) -> Target {
 struct Flight {
     events: mpsc::Receiver<ClientEvent>,
     deadline: Option<Instant>,
-    auth_retries: usize,
     target: Target,
 }
 
@@ -171,7 +170,7 @@ async fn subscriber_task(
 ) {
     let mut route: Option<DialogRoute> = None;
     let mut flight: Option<Flight> = None;
-    let mut digest = DigestClient::from_entropy();
+    let mut auth = RequestAuthenticator::from_entropy(MAX_AUTH_RETRIES);
     loop {
         // The route of the current identity exists before any request of it is sent.
         let (call_id, tag) = {
@@ -197,7 +196,8 @@ async fn subscriber_task(
                 match output {
                     SubscriberOutput::Request(request) => {
                         let target = destination(lock(&shared.core).next_hop(), fallback);
-                        let request = authorize(*request, &credentials, &mut digest);
+                        auth.reset_attempts();
+                        let request = authorize(*request, &credentials, &mut auth);
                         tracing::debug!(method = %request.method(), %target.addr, "sending");
                         match send(&engine, request, target).await {
                             Ok(events) => {
@@ -206,7 +206,6 @@ async fn subscriber_task(
                                 flight = Some(Flight {
                                     events,
                                     deadline,
-                                    auth_retries: 0,
                                     target,
                                 });
                             }
@@ -243,28 +242,21 @@ async fn subscriber_task(
                     Some(ClientEvent::Response(r)) if r.status().code() < 200 => flight = Some(f),
                     Some(ClientEvent::Response(r)) => {
                         let code = r.status().code();
-                        if matches!(code, 401 | 407) && f.auth_retries < MAX_AUTH_RETRIES
-                            && credentials.is_some()
-                        {
-                            let auth_target = if code == 401 { AuthTarget::Origin } else { AuthTarget::Proxy };
-                            let challenges = challenges_of(&r, auth_target);
-                            let outcome = digest.handle_challenges(auth_target, challenges.iter());
-                            let retry = matches!(outcome, Ok(ChallengeOutcome::Authenticate | ChallengeOutcome::Stale));
-                            let again = if retry { lock(&shared.core).retry_request() } else { None };
-                            if let Some(request) = again {
-                                let request = authorize(request, &credentials, &mut digest);
-                                match send(&engine, request, f.target).await {
-                                    Ok(events) => {
-                                        f.events = events;
-                                        f.auth_retries += 1;
-                                        flight = Some(f);
-                                    }
-                                    Err((code, reason)) => {
-                                        lock(&shared.core).handle_request_failure(now(), code, &reason);
-                                    }
+                        let retry = matches!(code, 401 | 407)
+                            && matches!(auth.handle_response(&r, credentials.is_some()), AuthDecision::Retry { .. });
+                        let again = if retry { lock(&shared.core).retry_request() } else { None };
+                        if let Some(request) = again {
+                            let request = authorize(request, &credentials, &mut auth);
+                            match send(&engine, request, f.target).await {
+                                Ok(events) => {
+                                    f.events = events;
+                                    flight = Some(f);
                                 }
-                                continue;
+                                Err((code, reason)) => {
+                                    lock(&shared.core).handle_request_failure(now(), code, &reason);
+                                }
                             }
+                            continue;
                         }
                         lock(&shared.core).handle_response(now(), &r);
                     }
@@ -288,33 +280,19 @@ async fn subscriber_task(
     }
 }
 
-/// Adds the Authorization headers the digest client has challenges for.
+/// Adds the Authorization headers the digest client has challenges for (none when they
+/// cannot be computed).
 fn authorize(
     mut request: Request,
     credentials: &Option<SharedCredentials>,
-    digest: &mut DigestClient,
+    auth: &mut RequestAuthenticator,
 ) -> Request {
-    let Some(credentials) = credentials else {
-        return request;
-    };
-    let credentials = lock_rw(credentials);
-    let uri = request.uri().to_string();
-    let body = request.body().clone();
-    let body = (!body.is_empty()).then_some(&body[..]);
-    if let Ok(auths) = digest.authorize(&credentials, request.method().as_str(), &uri, body) {
-        for a in auths {
-            let name = match a.target {
-                AuthTarget::Origin => HeaderName::Authorization,
-                AuthTarget::Proxy => HeaderName::ProxyAuthorization,
-            };
-            request.headers_mut().push(name, a.value.to_string());
-        }
+    if let Some(c) = credentials {
+        let c = c.read().unwrap_or_else(|e| e.into_inner()).clone();
+        // On error the request goes without credentials, as before the first challenge.
+        let _ = auth.authorize(&mut request, &c);
     }
     request
-}
-
-fn lock_rw(c: &SharedCredentials) -> crate::digest::Credentials {
-    c.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 // --- notifier --------------------------------------------------------------------------------
@@ -415,7 +393,6 @@ async fn notifier_task(
                                 flight = Some(Flight {
                                     events,
                                     deadline: None,
-                                    auth_retries: 0,
                                     target,
                                 });
                             }
