@@ -535,8 +535,7 @@ async fn answer_call(
     let media_port = 40000;
     let expected_rejection = (options.answer_code >= 300).then_some(options.answer_code);
     let mut trace = CallTrace::default();
-    let _ = invitation
-        .send_response(180, None, Some(contact.clone()), None, Vec::new())
+    let _ = Box::pin(invitation.send_response(180, None, Some(contact.clone()), None, Vec::new()))
         .await;
     let answer_at = Instant::now() + options.ring;
     let mut answered = false;
@@ -556,7 +555,7 @@ async fn answer_call(
                         break;
                     }
                     if change.sub_state == SubState::ReceivedProposal {
-                        answer_proposal(&invitation, ip, media_port).await;
+                        Box::pin(answer_proposal(&invitation, ip, media_port)).await;
                     }
                 }
             }
@@ -572,9 +571,15 @@ async fn answer_call(
                 } else {
                     None
                 };
-                let sent = invitation
-                    .send_response(code, None, Some(contact.clone()), sdp, Vec::new())
-                    .await;
+                // Boxed: the call's task keeps only its waiting state between events.
+                let sent = Box::pin(invitation.send_response(
+                    code,
+                    None,
+                    Some(contact.clone()),
+                    sdp,
+                    Vec::new(),
+                ))
+                .await;
                 if let Err(e) = sent
                     && !options.quiet
                 {
@@ -639,7 +644,7 @@ async fn place_call(
                         break;
                     }
                     if change.sub_state == SubState::ReceivedProposal {
-                        answer_proposal(&invitation, addr.ip(), 41000).await;
+                        Box::pin(answer_proposal(&invitation, addr.ip(), 41000)).await;
                     }
                 }
             }

@@ -211,7 +211,7 @@ struct Driver {
     new_dialogs: mpsc::Sender<NewDialog>,
     new_dialogs_taken: Arc<AtomicBool>,
     /// Dialog routes: Call-ID and local tag → owner.
-    routes: HashMap<RouteKey, mpsc::Sender<DialogEvent>>,
+    routes: HashMap<RouteKey, mpsc::Sender<Box<DialogEvent>>>,
     /// INVITE server transactions delivered on a route, for their CANCELs.
     invite_routes: HashMap<TransactionKey, RouteKey>,
     clients: HashMap<TransactionKey, mpsc::Sender<ClientEvent>>,
@@ -459,10 +459,10 @@ impl Driver {
                     && let Some(route) = self.invite_routes.get(invite_key)
                     && let Some(owner) = self.routes.get(route)
                 {
-                    let event = DialogEvent::Cancel {
+                    let event = Box::new(DialogEvent::Cancel {
                         invite: invite_key.clone(),
                         request: Box::new(request.clone()),
-                    };
+                    });
                     if owner.try_send(event).is_err() {
                         self.log(2, "engine", "a CANCEL could not be routed".to_owned());
                     }
@@ -672,7 +672,7 @@ impl Driver {
                 key: key.clone(),
                 source,
             };
-            match owner.try_send(DialogEvent::Request(Box::new(incoming))) {
+            match owner.try_send(Box::new(DialogEvent::Request(Box::new(incoming)))) {
                 Ok(()) => {
                     if method == Method::Invite {
                         self.invite_routes.insert(key.clone(), route);
@@ -689,11 +689,12 @@ impl Driver {
                             (StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST, true)
                         }
                     };
-                    let request = match e {
-                        mpsc::error::TrySendError::Full(DialogEvent::Request(i))
-                        | mpsc::error::TrySendError::Closed(DialogEvent::Request(i)) => i.request,
-                        _ => return None,
+                    let (mpsc::error::TrySendError::Full(event)
+                    | mpsc::error::TrySendError::Closed(event)) = e;
+                    let DialogEvent::Request(incoming) = *event else {
+                        return None;
                     };
+                    let request = incoming.request;
                     if gone {
                         self.routes.remove(&route);
                     }
@@ -730,7 +731,7 @@ impl Driver {
                 route: DialogRoute {
                     call_id,
                     local_tag,
-                    events,
+                    events: super::DialogEvents(events),
                     commands,
                 },
             };
@@ -779,10 +780,10 @@ impl Driver {
         match route.and_then(|r| self.routes.get(&r)) {
             Some(owner) => {
                 if owner
-                    .try_send(DialogEvent::Ack {
+                    .try_send(Box::new(DialogEvent::Ack {
                         request: Box::new(request),
                         source,
-                    })
+                    }))
                     .is_err()
                 {
                     self.log(4, "engine", "an ACK could not be routed".to_owned());

@@ -155,8 +155,27 @@ pub struct DialogRoute {
     /// Our tag.
     pub local_tag: String,
     /// The routed requests.
-    pub events: mpsc::Receiver<DialogEvent>,
+    pub events: DialogEvents,
     commands: mpsc::Sender<Command>,
+}
+
+/// The stream of a [`DialogRoute`]: [`recv`](Self::recv) the next [`DialogEvent`].
+///
+/// Its queue lives as long as the dialog, so it holds boxed events: each slot is a pointer,
+/// and an idle route costs a few hundred bytes.
+#[derive(Debug)]
+pub struct DialogEvents(mpsc::Receiver<Box<DialogEvent>>);
+
+impl DialogEvents {
+    /// The next routed event; `None` once the Engine stopped or dropped the route.
+    pub async fn recv(&mut self) -> Option<DialogEvent> {
+        self.0.recv().await.map(|e| *e)
+    }
+
+    /// The next routed event if one is queued.
+    pub fn try_recv(&mut self) -> Option<DialogEvent> {
+        self.0.try_recv().ok().map(|e| *e)
+    }
 }
 
 impl Drop for DialogRoute {
@@ -203,7 +222,7 @@ enum Command {
     SetUserAgent(String),
     SendRequest(Box<Request>, Target, Reply<ClientTransaction>),
     SendStateless(Box<SipMessage>, Target, Reply<()>),
-    AddDialogRoute(RouteKey, mpsc::Sender<DialogEvent>, Reply<()>),
+    AddDialogRoute(RouteKey, mpsc::Sender<Box<DialogEvent>>, Reply<()>),
     RemoveDialogRoute(String, String),
     Respond(TransactionKey, Box<Response>, Reply<()>),
     Stop(oneshot::Sender<()>),
@@ -434,7 +453,7 @@ impl Engine {
         Ok(DialogRoute {
             call_id: call_id.to_owned(),
             local_tag: local_tag.to_owned(),
-            events,
+            events: DialogEvents(events),
             commands: self.inner.commands.clone(),
         })
     }

@@ -321,7 +321,8 @@ impl Invitation {
             call_id = session.dialog_call_id().unwrap_or(""),
             direction = session.direction().as_str()
         );
-        let driver = Driver {
+        // Boxed: the task's future then holds a pointer, not a second copy of the driver.
+        let driver = Box::new(Driver {
             engine: engine.clone(),
             center: center.clone(),
             inner: Arc::downgrade(&inner),
@@ -337,7 +338,7 @@ impl Invitation {
             sent: HashMap::new(),
             via_cache: HashMap::new(),
             events: event_tx,
-        };
+        });
         tokio::spawn(
             async move {
                 if let Some((key, trying, engine)) = first {
@@ -645,7 +646,7 @@ fn now_std() -> std::time::Instant {
 const LINGER: Duration = Duration::from_secs(5);
 
 impl Driver {
-    async fn run(mut self, commands: mpsc::Receiver<Box<Command>>) {
+    async fn run(mut self: Box<Self>, commands: mpsc::Receiver<Box<Command>>) {
         let mut commands = Some(commands);
         let (tx_events, mut tx_events_rx) =
             mpsc::unbounded_channel::<Box<(ClientTxId, ClientEvent)>>();

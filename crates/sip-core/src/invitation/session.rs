@@ -592,7 +592,7 @@ pub struct InviteSession {
     /// Highest RSeq acknowledged per early dialog (remote tag).
     prack_rseq: Vec<(String, u32)>,
     // UAS side of the initial INVITE.
-    incoming_invite: Option<(ServerTxId, Request)>,
+    incoming_invite: Option<Box<(ServerTxId, Request)>>,
     /// In-dialog requests handed to the owner ([`InviteEvent::GotRequest`]), unanswered, with
     /// the time the session answers them itself.
     pending_requests: Vec<(ServerTxId, Request, Instant)>,
@@ -606,7 +606,7 @@ pub struct InviteSession {
     reliable_sent: Vec<(u32, u32)>,
     next_rseq: u32,
     // re-INVITEs.
-    remote_reinvite: Option<(ServerTxId, Request)>,
+    remote_reinvite: Option<Box<(ServerTxId, Request)>>,
     local_reinvite: Option<Box<LocalReinvite>>,
     glare_retry: Option<Box<(Instant, ReinviteArgs)>>,
     ok_retransmit: Option<Box<OkRetransmit>>,
@@ -784,7 +784,7 @@ impl InviteSession {
         s.peer_supports_timer = has_option(headers, false, "timer");
         s.peer_session_expires = session_expires_of(headers);
         s.peer_allows_update = allows_update(headers);
-        s.incoming_invite = Some((tx, request.clone()));
+        s.incoming_invite = Some(Box::new((tx, request.clone())));
         s.set_state(
             InvitationState::Incoming,
             SubState::Normal,
@@ -937,7 +937,12 @@ impl InviteSession {
 
     /// The next output, `None` when drained.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        let output = self.outputs.pop_front();
+        if output.is_none() {
+            // A long-lived session keeps no queue buffer between bursts of outputs.
+            self.outputs = VecDeque::new();
+        }
+        output
     }
 
     /// The earliest timer, `None` when no timer runs.
@@ -1009,7 +1014,7 @@ impl InviteSession {
             if now >= r.give_up {
                 self.reliable = None;
                 self.reliable_queue.clear();
-                if let Some((tx, req)) = self.incoming_invite.take() {
+                if let Some((tx, req)) = self.incoming_invite.take().map(|b| *b) {
                     let resp = self
                         .uas_response(&req, 504)
                         .reason("Server Time-out (no PRACK)")
@@ -1023,7 +1028,7 @@ impl InviteSession {
                 r.interval *= 2;
                 r.next = now + r.interval;
                 let resp = r.response.clone();
-                if let Some((tx, _)) = &self.incoming_invite {
+                if let Some((tx, _)) = self.incoming_invite.as_deref() {
                     let tx = *tx;
                     self.push(Output::Respond { tx, response: resp });
                 }
@@ -1354,7 +1359,7 @@ impl InviteSession {
         if self.sub_state == SubState::ReceivedProposal && self.remote_reinvite.is_some() {
             return self.answer_reinvite(now, code, reason, sdp, extra_headers);
         }
-        let Some((tx, request)) = self.incoming_invite.clone() else {
+        let Some((tx, request)) = self.incoming_invite.clone().map(|b| *b) else {
             return Err(self.invalid("send_response"));
         };
         if !matches!(
@@ -1658,7 +1663,7 @@ impl InviteSession {
                 if self.direction == Direction::Incoming =>
             {
                 let code = self.config.end_code;
-                if let Some((tx, request)) = self.incoming_invite.take() {
+                if let Some((tx, request)) = self.incoming_invite.take().map(|b| *b) {
                     let mut b = self.uas_response(&request, code);
                     for h in &extra_headers {
                         b = b.header(h.name().clone(), h.value_bytes().clone());
@@ -1686,7 +1691,7 @@ impl InviteSession {
                 self.ok_retransmit = None;
                 self.glare_retry = None;
                 self.session_timer = None;
-                if let Some((tx, req)) = self.remote_reinvite.take() {
+                if let Some((tx, req)) = self.remote_reinvite.take().map(|b| *b) {
                     let resp = self.uas_response(&req, 487).build();
                     self.push(Output::Respond { tx, response: resp });
                 }
@@ -2404,7 +2409,7 @@ impl InviteSession {
     /// A CANCEL for the INVITE of server transaction `invite` (the transaction layer answered
     /// the CANCEL itself): the INVITE gets 487 (trigger 16 for the initial INVITE).
     pub fn handle_cancel(&mut self, _now: Instant, invite: ServerTxId, request: Request) {
-        if let Some((tx, req)) = self.incoming_invite.clone()
+        if let Some((tx, req)) = self.incoming_invite.clone().map(|b| *b)
             && tx == invite
         {
             self.incoming_invite = None;
@@ -2413,7 +2418,7 @@ impl InviteSession {
             self.disconnect(Cause::Request(&request));
             return;
         }
-        if let Some((tx, req)) = self.remote_reinvite.clone()
+        if let Some((tx, req)) = self.remote_reinvite.clone().map(|b| *b)
             && tx == invite
         {
             self.remote_reinvite = None;
@@ -2485,14 +2490,14 @@ impl InviteSession {
             Method::Prack => self.receive_prack(now, tx, request),
             Method::Bye => {
                 self.reply(tx, &request, 200, None);
-                if let Some((itx, ireq)) = self.incoming_invite.take() {
+                if let Some((itx, ireq)) = self.incoming_invite.take().map(|b| *b) {
                     let resp = self.uas_response(&ireq, 487).build();
                     self.push(Output::Respond {
                         tx: itx,
                         response: resp,
                     });
                 }
-                if let Some((rtx, rreq)) = self.remote_reinvite.take() {
+                if let Some((rtx, rreq)) = self.remote_reinvite.take().map(|b| *b) {
                     let resp = self.uas_response(&rreq, 487).build();
                     self.push(Output::Respond {
                         tx: rtx,
@@ -2751,13 +2756,13 @@ impl InviteSession {
             };
         if is_refresh {
             let local = self.sdp.active_local.clone();
-            self.remote_reinvite = Some((tx, request));
+            self.remote_reinvite = Some(Box::new((tx, request)));
             self.sdp.proposed_remote = offer;
             self.finish_reinvite_ok(now, 200, None, local, Vec::new(), true);
             return;
         }
         self.sdp.proposed_remote = offer;
-        self.remote_reinvite = Some((tx, request.clone()));
+        self.remote_reinvite = Some(Box::new((tx, request.clone())));
         self.set_sub_state(SubState::ReceivedProposal, Cause::Request(&request));
     }
 
@@ -2770,7 +2775,7 @@ impl InviteSession {
         extra_headers: Vec<Header>,
     ) -> Result<(), InviteError> {
         if code < 200 {
-            let Some((tx, req)) = self.remote_reinvite.clone() else {
+            let Some((tx, req)) = self.remote_reinvite.clone().map(|b| *b) else {
                 return Err(self.invalid("send_response"));
             };
             let mut b = self.uas_response(&req, code);
@@ -2787,7 +2792,7 @@ impl InviteSession {
             return Ok(());
         }
         if code >= 300 {
-            let Some((tx, req)) = self.remote_reinvite.take() else {
+            let Some((tx, req)) = self.remote_reinvite.take().map(|b| *b) else {
                 return Err(self.invalid("send_response"));
             };
             let mut b = self.uas_response(&req, code);
@@ -2821,7 +2826,7 @@ impl InviteSession {
         extra_headers: Vec<Header>,
         silent: bool,
     ) {
-        let Some((tx, req)) = self.remote_reinvite.take() else {
+        let Some((tx, req)) = self.remote_reinvite.take().map(|b| *b) else {
             return;
         };
         let mut b = self.uas_response(&req, code);
@@ -2949,7 +2954,7 @@ impl InviteSession {
         let rack = request.headers().typed_first::<RAck>().ok().flatten();
         let invite_cseq = self
             .incoming_invite
-            .as_ref()
+            .as_deref()
             .and_then(|(_, r)| cseq_of(r.headers()))
             .map(|c| c.seq);
         let matches = match (&self.reliable, &rack, invite_cseq) {
@@ -2979,7 +2984,7 @@ impl InviteSession {
         self.reply(tx, &request, 200, None);
         // The next queued reliable provisional response.
         if let Some(next) = self.reliable_queue.pop_front()
-            && let Some((itx, _)) = self.incoming_invite.clone()
+            && let Some((itx, _)) = self.incoming_invite.clone().map(|b| *b)
         {
             let rseq = next
                 .headers()

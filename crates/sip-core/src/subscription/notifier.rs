@@ -411,7 +411,12 @@ impl Notifier {
 
     /// Takes the next output.
     pub fn poll_output(&mut self) -> Option<NotifierOutput> {
-        self.outputs.pop_front()
+        let output = self.outputs.pop_front();
+        if output.is_none() {
+            // A long-lived session keeps no queue buffer between bursts of outputs.
+            self.outputs = VecDeque::new();
+        }
+        output
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is due next.
