@@ -69,7 +69,7 @@ mod session;
 pub mod setup;
 mod uri;
 
-pub use connection::{ConnectionEvent, MsrpConnection, is_addressed_to};
+pub use connection::{ConnectionEvent, MsrpConnection, WriteQueue, is_addressed_to};
 pub use error::{CodecError, SessionError, UriError};
 pub use message::{
     ByteRange, Continuation, DecodedFrame, Decoder, FailureReport, Headers, Limits, Method,

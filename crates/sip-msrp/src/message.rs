@@ -18,7 +18,7 @@ use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
 use crate::error::{CodecError, UriError};
-use crate::uri::{MsrpUri, parse_path, path_to_string};
+use crate::uri::{MsrpUri, parse_path};
 
 /// The request method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -381,9 +381,23 @@ struct Head {
     continuation: Continuation,
 }
 
+/// The position of the first CRLF in `buf` (a search for LF: cheaper per line than building a
+/// substring searcher).
+fn find_crlf(buf: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'\n', &buf[from..]) {
+        let at = from + i;
+        if at > 0 && buf[at - 1] == b'\r' {
+            return Some(at - 1);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Parses the head of the frame at the start of `buf`. `Ok(None)`: more bytes are needed.
 fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
-    let Some(first_end) = memmem::find(buf, b"\r\n") else {
+    let Some(first_end) = find_crlf(buf) else {
         if buf.len() > limits.max_head {
             return Err(CodecError::HeadTooLarge {
                 limit: limits.max_head,
@@ -422,7 +436,7 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
                 limit: limits.max_head,
             });
         }
-        let Some(len) = memmem::find(&buf[pos..], b"\r\n") else {
+        let Some(len) = find_crlf(&buf[pos..]) else {
             if buf.len() - pos > limits.max_head {
                 return Err(CodecError::HeadTooLarge {
                     limit: limits.max_head,
@@ -591,7 +605,9 @@ struct PendingBody {
     raw_headers: Vec<(String, String)>,
     body_start: usize,
     scan_from: usize,
+    /// `CRLF -------<transaction-id>`, and its searcher.
     end_pattern: Vec<u8>,
+    finder: memmem::Finder<'static>,
 }
 
 impl Decoder {
@@ -630,7 +646,9 @@ impl Decoder {
                     let mut end_pattern = Vec::with_capacity(9 + head.transaction_id.len());
                     end_pattern.extend_from_slice(b"\r\n-------");
                     end_pattern.extend_from_slice(head.transaction_id.as_bytes());
+                    let finder = memmem::Finder::new(&end_pattern).into_owned();
                     self.pending = Some(PendingBody {
+                        finder,
                         transaction_id: head.transaction_id,
                         start: head.start,
                         raw_headers: head.raw_headers,
@@ -644,9 +662,8 @@ impl Decoder {
         let Some(p) = self.pending.as_mut() else {
             return Ok(None);
         };
-        let finder = memmem::Finder::new(&p.end_pattern);
         loop {
-            let Some(found) = finder.find(&buf[p.scan_from..]) else {
+            let Some(found) = p.finder.find(&buf[p.scan_from..]) else {
                 let body_len = buf.len() - p.body_start;
                 if body_len > self.limits.max_body + p.end_pattern.len() + 3 {
                     return Err(CodecError::BodyTooLarge {
@@ -820,39 +837,61 @@ impl MsrpMessage {
 
     /// Writes the frame.
     pub fn encode(&self, out: &mut BytesMut) {
+        out.reserve(self.body.len() + 64);
+        self.encode_head(out);
+        out.extend_from_slice(&self.body);
+        self.encode_tail(out);
+    }
+
+    /// Whether the frame has a body section (a Content-Type or body bytes): then a blank line
+    /// follows the headers and a CRLF the body.
+    fn has_body(&self) -> bool {
+        self.headers.content_type.is_some() || !self.body.is_empty()
+    }
+
+    /// Writes the part of the frame before the body: the start line, the headers and, when
+    /// there is a body, the blank line. [`encode_head`](Self::encode_head), then the body,
+    /// then [`encode_tail`](Self::encode_tail) is [`encode`](Self::encode); a writer can send
+    /// the body from its own buffer (vectored I/O) instead of copying it.
+    pub fn encode_head(&self, out: &mut BytesMut) {
         use std::fmt::Write as _;
-        let mut head = String::with_capacity(256);
-        let _ = write!(head, "MSRP {} ", self.transaction_id);
+        // Writes into the BytesMut directly (its fmt::Write never fails).
+        let _ = write!(out, "MSRP {} ", self.transaction_id);
         match &self.start {
-            StartLine::Request(m) => head.push_str(m.as_str()),
+            StartLine::Request(m) => out.extend_from_slice(m.as_str().as_bytes()),
             StartLine::Response { code, comment } => {
-                let _ = write!(head, "{code:03}");
+                let _ = write!(out, "{code:03}");
                 if let Some(c) = comment {
-                    let _ = write!(head, " {c}");
+                    let _ = write!(out, " {c}");
                 }
             }
         }
-        head.push_str("\r\n");
+        out.extend_from_slice(b"\r\n");
         let h = &self.headers;
-        let _ = write!(head, "To-Path: {}\r\n", path_to_string(&h.to_path));
-        let _ = write!(head, "From-Path: {}\r\n", path_to_string(&h.from_path));
+        out.extend_from_slice(b"To-Path: ");
+        write_path(out, &h.to_path);
+        out.extend_from_slice(b"\r\nFrom-Path: ");
+        write_path(out, &h.from_path);
+        out.extend_from_slice(b"\r\n");
         if let Some(v) = &h.message_id {
-            let _ = write!(head, "Message-ID: {v}\r\n");
+            header(out, "Message-ID", v);
         }
         if let Some(v) = h.success_report {
-            let _ = write!(head, "Success-Report: {}\r\n", if v { "yes" } else { "no" });
+            header(out, "Success-Report", if v { "yes" } else { "no" });
         }
         if let Some(v) = h.failure_report {
-            let _ = write!(head, "Failure-Report: {}\r\n", v.as_str());
+            header(out, "Failure-Report", v.as_str());
         }
         if let Some(v) = &h.byte_range {
-            let _ = write!(head, "Byte-Range: {v}\r\n");
+            let _ = write!(out, "Byte-Range: {v}\r\n");
         }
         if let Some(v) = &h.status {
-            let _ = write!(head, "Status: {v}\r\n");
+            let _ = write!(out, "Status: {v}\r\n");
         }
         if !h.use_path.is_empty() {
-            let _ = write!(head, "Use-Path: {}\r\n", path_to_string(&h.use_path));
+            out.extend_from_slice(b"Use-Path: ");
+            write_path(out, &h.use_path);
+            out.extend_from_slice(b"\r\n");
         }
         for (name, v) in [
             ("Expires", h.expires),
@@ -860,32 +899,33 @@ impl MsrpMessage {
             ("Max-Expires", h.max_expires),
         ] {
             if let Some(v) = v {
-                let _ = write!(head, "{name}: {v}\r\n");
+                let _ = write!(out, "{name}: {v}\r\n");
             }
         }
         for v in &h.www_authenticate {
-            let _ = write!(head, "WWW-Authenticate: {v}\r\n");
+            header(out, "WWW-Authenticate", v);
         }
         if let Some(v) = &h.authorization {
-            let _ = write!(head, "Authorization: {v}\r\n");
+            header(out, "Authorization", v);
         }
         if let Some(v) = &h.authentication_info {
-            let _ = write!(head, "Authentication-Info: {v}\r\n");
+            header(out, "Authentication-Info", v);
         }
         for (n, v) in &h.extensions {
-            let _ = write!(head, "{n}: {v}\r\n");
+            header(out, n, v);
         }
-        let has_body = h.content_type.is_some() || !self.body.is_empty();
-        out.reserve(head.len() + self.body.len() + 48);
-        out.extend_from_slice(head.as_bytes());
         if let Some(ct) = &h.content_type {
-            out.extend_from_slice(b"Content-Type: ");
-            out.extend_from_slice(ct.as_bytes());
+            header(out, "Content-Type", ct);
+        }
+        if self.has_body() {
             out.extend_from_slice(b"\r\n");
         }
-        if has_body {
-            out.extend_from_slice(b"\r\n");
-            out.extend_from_slice(&self.body);
+    }
+
+    /// Writes the part of the frame after the body: the CRLF that closes a body, and the
+    /// end-line.
+    pub fn encode_tail(&self, out: &mut BytesMut) {
+        if self.has_body() {
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b"-------");
@@ -898,6 +938,23 @@ impl MsrpMessage {
         let mut out = BytesMut::with_capacity(self.encoded_len_hint());
         self.encode(&mut out);
         out.freeze()
+    }
+}
+
+fn header(out: &mut BytesMut, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+fn write_path(out: &mut BytesMut, path: &[MsrpUri]) {
+    use std::fmt::Write as _;
+    for (i, u) in path.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b" ");
+        }
+        let _ = write!(out, "{u}");
     }
 }
 

@@ -12,8 +12,10 @@
 //!   [`SessionHandle::next_event`] from a bounded channel: while it is full the connection
 //!   stops reading from the socket, so a slow consumer slows the sender down.
 //!
-//! One task owns each connection and its [`MsrpConnection`]; a second task writes the frames
-//! it produces, through a channel of 8 frames, so that reading never waits for writing.
+//! One task owns each connection and its [`MsrpConnection`], and both reads and writes the
+//! socket: it waits for whichever is ready, so reading never waits for writing. Frames go out
+//! through a [`WriteQueue`] of at most about 256 KiB, in vectored writes that take chunk
+//! bodies straight from the message being sent.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -21,7 +23,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use rustls::pki_types::ServerName;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -30,7 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::connection::{ConnectionEvent, MsrpConnection};
+use crate::connection::{ConnectionEvent, MsrpConnection, WriteQueue};
 use crate::error::SessionError;
 use crate::message::{FailureReport, Limits};
 use crate::relay::{RelayAuth, RelayAuthStep};
@@ -39,8 +41,11 @@ use crate::uri::MsrpUri;
 
 /// Capacity of each session's event channel.
 const EVENT_CAPACITY: usize = 64;
-/// Frames queued for the writer task.
-const WRITE_CAPACITY: usize = 8;
+/// Bytes of encoded frames queued for the socket before the sessions are asked for more.
+const WRITE_HIGH_WATER: usize = 256 * 1024;
+/// Size of the read buffer, and the free space below which it is renewed.
+const READ_BUFFER: usize = 512 * 1024;
+const READ_MIN_SPARE: usize = 64 * 1024;
 
 /// How a sent message ended well.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -631,6 +636,50 @@ impl Driver {
     }
 }
 
+/// The read buffer and a few spent ones kept for reuse. Incoming bodies are handed out as
+/// slices of the buffer they were read into, so a buffer can be written again only when the
+/// application has dropped them all; reusing buffers then (instead of allocating fresh ones)
+/// saves the page faults of new memory on every buffer's worth of input.
+struct ReadBuffers {
+    current: BytesMut,
+    spent: Vec<BytesMut>,
+}
+
+/// How many spent read buffers a connection keeps.
+const READ_SPARES: usize = 3;
+
+impl ReadBuffers {
+    fn new() -> Self {
+        ReadBuffers {
+            current: BytesMut::with_capacity(READ_BUFFER),
+            spent: Vec::new(),
+        }
+    }
+
+    /// Makes sure the next read has room for [`READ_MIN_SPARE`] bytes. The bytes not yet
+    /// decoded (the start of a frame) stay in front.
+    fn make_room(&mut self) {
+        if self.current.capacity() - self.current.len() >= READ_MIN_SPARE {
+            return;
+        }
+        // Everything read into it is gone: start again at its beginning.
+        if self.current.try_reclaim(READ_MIN_SPARE) {
+            return;
+        }
+        let need = self.current.len() + READ_MIN_SPARE;
+        let next = match self.spent.iter_mut().position(|b| b.try_reclaim(need)) {
+            Some(i) => self.spent.swap_remove(i),
+            None => BytesMut::with_capacity(READ_BUFFER.max(need)),
+        };
+        let mut old = std::mem::replace(&mut self.current, next);
+        self.current.extend_from_slice(&old);
+        old.clear();
+        if self.spent.len() < READ_SPARES {
+            self.spent.push(old);
+        }
+    }
+}
+
 async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     stream: S,
     mut cmds: mpsc::Receiver<Command>,
@@ -644,46 +693,9 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     let passive = registry.is_some();
     let mut handle_gone = false;
     let (mut reader, mut writer) = tokio::io::split(stream);
-    let (wtx, mut wrx) = mpsc::channel::<Bytes>(WRITE_CAPACITY);
-    let mut writer_task = tokio::spawn(async move {
-        // Small frames (responses, reports) queued together go out in one write.
-        const SMALL: usize = 4 * 1024;
-        let mut batch = BytesMut::new();
-        while let Some(mut frame) = wrx.recv().await {
-            loop {
-                if frame.len() >= SMALL {
-                    if !batch.is_empty() && writer.write_all(&batch).await.is_err() {
-                        return;
-                    }
-                    batch.clear();
-                    if writer.write_all(&frame).await.is_err() {
-                        return;
-                    }
-                } else {
-                    batch.extend_from_slice(&frame);
-                }
-                match wrx.try_recv() {
-                    Ok(next) if batch.len() < 64 * 1024 => frame = next,
-                    Ok(next) => {
-                        if writer.write_all(&batch).await.is_err() {
-                            return;
-                        }
-                        batch.clear();
-                        frame = next;
-                    }
-                    Err(_) => break,
-                }
-            }
-            if !batch.is_empty() && writer.write_all(&batch).await.is_err() {
-                return;
-            }
-            batch.clear();
-            if writer.flush().await.is_err() {
-                return;
-            }
-        }
-        let _ = writer.shutdown().await;
-    });
+    // Frames waiting for the socket; chunk bodies are not copied into it (see WriteQueue).
+    let mut wq = WriteQueue::new();
+    let mut need_flush = false;
     let mut d = Driver {
         conn: MsrpConnection::new(limits),
         links: HashMap::new(),
@@ -693,34 +705,21 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
         self_tx,
         ever_attached: false,
     };
-    let mut rbuf = BytesMut::with_capacity(256 * 1024);
+    let mut rbufs = ReadBuffers::new();
     loop {
         if handle_gone && d.links.is_empty() && d.auth.is_none() && (!passive || d.ever_attached) {
-            // Let the writer send what is queued (responses owed by closed sessions).
-            let mut out = BytesMut::new();
-            while d.conn.poll_transmit(Instant::now(), &mut out) {}
-            if !out.is_empty() {
-                let _ = wtx.send(out.freeze()).await;
+            // Send what is queued (responses owed by closed sessions), then close.
+            while d.conn.poll_transmit_queue(Instant::now(), &mut wq) {}
+            if writer.write_all_buf(&mut wq).await.is_ok() {
+                let _ = writer.shutdown().await;
             }
-            drop(wtx);
-            let _ = writer_task.await;
             return;
         }
         // Events first: they can queue responses (481, or a session attached just now).
         d.dispatch();
-        // Hand frames to the writer while it has room.
-        let mut write_blocked = false;
-        loop {
-            let Ok(permit) = wtx.try_reserve() else {
-                write_blocked = true;
-                break;
-            };
-            let mut out = BytesMut::new();
-            if !d.conn.poll_transmit(Instant::now(), &mut out) {
-                break;
-            }
-            permit.send(out.freeze());
-        }
+        // Take frames while the write queue is short: the sessions keep the rest, so memory
+        // stays bounded when the peer reads slowly.
+        while wq.len() < WRITE_HIGH_WATER && d.conn.poll_transmit_queue(Instant::now(), &mut wq) {}
         d.dispatch();
         // Deliver stashed events while their channels have room.
         while let Some((sid, _)) = d.stash.front() {
@@ -746,35 +745,42 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
             .and_then(|(sid, _)| d.links.get(sid))
             .map(|l| l.events.clone());
         let deadline = d.conn.poll_timeout();
+        // One task reads and writes: both branches are cancel-safe (a write either happened
+        // and advanced the queue, or did not happen), so reading never waits for writing.
         tokio::select! {
             c = cmds.recv(), if !handle_gone => match c {
                 Some(c) => d.handle_command(c),
                 None => handle_gone = true,
             },
             Some(c) = session_cmds.recv() => d.handle_command(c),
-            r = reader.read_buf(&mut rbuf), if d.stash.is_empty() => match r {
+            r = reader.read_buf(&mut rbufs.current), if d.stash.is_empty() => match r {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
-                    if d.conn.handle_input(Instant::now(), &mut rbuf).is_err() {
+                    if d.conn.handle_input(Instant::now(), &mut rbufs.current).is_err() {
                         break;
                     }
-                    if rbuf.capacity() - rbuf.len() < 32 * 1024 {
-                        rbuf.reserve(256 * 1024);
-                    }
+                    rbufs.make_room();
                 }
+            },
+            w = async {
+                if wq.is_empty() {
+                    writer.flush().await.map(|()| None)
+                } else {
+                    writer.write_buf(&mut wq).await.map(Some)
+                }
+            }, if need_flush || !wq.is_empty() => match w {
+                Ok(Some(0)) | Err(_) => break,
+                Ok(Some(_)) => need_flush = true,
+                Ok(None) => need_flush = false,
             },
             p = async { stash_target.as_ref().expect("guarded").reserve().await }, if stash_target.is_some() => {
                 if let (Ok(permit), Some((_, e))) = (p, d.stash.pop_front()) {
                     permit.send(e);
                 }
             }
-            p = wtx.reserve(), if write_blocked => {
-                drop(p);
-            }
             _ = async { tokio::time::sleep_until(deadline.expect("guarded").into()).await }, if deadline.is_some() => {
                 d.conn.handle_timeout(Instant::now());
             }
-            _ = &mut writer_task => break,
         }
     }
     // Fail everything still waiting.
@@ -786,5 +792,4 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     if let Some((_, reply)) = d.auth.take() {
         let _ = reply.send(Err(MsrpError::ConnectionClosed));
     }
-    writer_task.abort();
 }

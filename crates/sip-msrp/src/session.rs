@@ -14,7 +14,7 @@
 //! response), events with [`poll_event`](MsrpSession::poll_event), and call
 //! [`handle_timeout`](MsrpSession::handle_timeout) at [`poll_timeout`](MsrpSession::poll_timeout).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -298,7 +298,8 @@ pub struct MsrpSession {
     outgoing: VecDeque<Sending>,
     transactions: HashMap<String, Transaction>,
     transaction_order: VecDeque<String>,
-    pending_count: usize,
+    /// The deadlines of the transactions awaiting a response, earliest first.
+    deadlines: BTreeSet<(Instant, String)>,
     sent: HashMap<String, Sent>,
     sent_order: VecDeque<String>,
     incoming: HashMap<String, Receiving>,
@@ -316,7 +317,7 @@ impl std::fmt::Debug for MsrpSession {
             .field("local", &self.local.to_string())
             .field("to_path", &self.to_path.len())
             .field("queued", &self.outgoing.len())
-            .field("pending", &self.pending_count)
+            .field("pending", &self.deadlines.len())
             .finish_non_exhaustive()
     }
 }
@@ -382,7 +383,7 @@ impl MsrpSession {
             outgoing: VecDeque::new(),
             transactions: HashMap::new(),
             transaction_order: VecDeque::new(),
-            pending_count: 0,
+            deadlines: BTreeSet::new(),
             sent: HashMap::new(),
             sent_order: VecDeque::new(),
             incoming: HashMap::new(),
@@ -513,7 +514,7 @@ impl MsrpSession {
 
     /// Requests awaiting a response.
     pub fn pending_transactions(&self) -> usize {
-        self.pending_count
+        self.deadlines.len()
     }
 
     /// The next event.
@@ -523,21 +524,19 @@ impl MsrpSession {
 
     /// When [`handle_timeout`](Self::handle_timeout) must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transactions.values().filter_map(|t| t.deadline).min()
+        self.deadlines.first().map(|(d, _)| *d)
     }
 
     /// Fails the transactions whose response did not come in time (a local 408 failure for
     /// their message).
     pub fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<String> = self
-            .transactions
-            .iter()
-            .filter(|(_, t)| t.deadline.is_some_and(|d| d <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for tid in expired {
+        while let Some((deadline, _)) = self.deadlines.first()
+            && *deadline <= now
+        {
+            let Some((_, tid)) = self.deadlines.pop_first() else {
+                break;
+            };
             if let Some(t) = self.transactions.remove(&tid) {
-                self.pending_count -= 1;
                 self.fail(&t.message_id, 408, "Request Timeout");
             }
         }
@@ -585,7 +584,7 @@ impl MsrpSession {
         if let Some(m) = self.control.pop_front() {
             return Some(m);
         }
-        if self.pending_count >= self.config.max_pending_transactions {
+        if self.deadlines.len() >= self.config.max_pending_transactions {
             return None;
         }
         let mut s = self.outgoing.pop_front()?;
@@ -643,7 +642,6 @@ impl MsrpSession {
         let deadline = match s.msg.failure_report {
             FailureReport::Yes => {
                 entry.unacked += 1;
-                self.pending_count += 1;
                 Some(now + self.config.transaction_timeout)
             }
             _ => None,
@@ -657,21 +655,30 @@ impl MsrpSession {
             }
         }
         if s.msg.failure_report != FailureReport::No {
-            remember(
-                &mut self.transactions,
-                &mut self.transaction_order,
-                tid,
-                Transaction {
-                    message_id: s.message_id.clone(),
-                    deadline,
-                },
-            );
-            // Forgetting an old pending transaction must keep the count right.
-            self.pending_count = self
-                .transactions
-                .values()
-                .filter(|t| t.deadline.is_some())
-                .count();
+            let t = Transaction {
+                message_id: s.message_id.clone(),
+                deadline,
+            };
+            match self.transactions.insert(tid.clone(), t) {
+                Some(old) => {
+                    if let Some(d) = old.deadline {
+                        self.deadlines.remove(&(d, tid.clone()));
+                    }
+                }
+                None => self.transaction_order.push_back(tid.clone()),
+            }
+            if let Some(d) = deadline {
+                self.deadlines.insert((d, tid));
+            }
+            // Forget the oldest; a pending one forgotten no longer counts as pending.
+            while self.transaction_order.len() > HISTORY {
+                if let Some(old) = self.transaction_order.pop_front()
+                    && let Some(t) = self.transactions.remove(&old)
+                    && let Some(d) = t.deadline
+                {
+                    self.deadlines.remove(&(d, old));
+                }
+            }
         }
         if done {
             if let Some(e) = self.sent.get_mut(&s.message_id) {
@@ -699,8 +706,8 @@ impl MsrpSession {
         let Some(t) = self.transactions.remove(&msg.transaction_id) else {
             return;
         };
-        if t.deadline.is_some() {
-            self.pending_count -= 1;
+        if let Some(d) = t.deadline {
+            self.deadlines.remove(&(d, msg.transaction_id.clone()));
         }
         if code == 200 {
             if let Some(s) = self.sent.get_mut(&t.message_id) {

@@ -274,14 +274,6 @@ pub(crate) fn parse_path(s: &str) -> Result<Vec<MsrpUri>, UriError> {
     Ok(list)
 }
 
-/// Writes a path as a space-separated list.
-pub(crate) fn path_to_string(path: &[MsrpUri]) -> String {
-    path.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
