@@ -373,7 +373,7 @@ fn header_line(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
 struct Head {
     transaction_id: String,
     start: StartLine,
-    raw_headers: Vec<(String, String)>,
+    headers: ParsedHeaders,
     /// Offset of the first body byte; `None` when the head ended with the end-line.
     body_start: Option<usize>,
     /// Offset just past the whole frame when it has no body.
@@ -426,7 +426,8 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
         }
     };
     let mut pos = first_end + 2;
-    let mut raw_headers = Vec::new();
+    let mut parser = HeaderParser::default();
+    let mut count = 0;
     let mut end_line = Vec::with_capacity(7 + tid.len());
     end_line.extend_from_slice(b"-------");
     end_line.extend_from_slice(tid.as_bytes());
@@ -450,7 +451,7 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
             return Ok(Some(Head {
                 transaction_id: tid.to_owned(),
                 start,
-                raw_headers,
+                headers: parser.finish(),
                 body_start: Some(next),
                 frame_end: next,
                 continuation: Continuation::End,
@@ -461,31 +462,32 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
             return Ok(Some(Head {
                 transaction_id: tid.to_owned(),
                 start,
-                raw_headers,
+                headers: parser.finish(),
                 body_start: None,
                 frame_end: next,
                 continuation: flag,
             }));
         }
-        if raw_headers.len() >= limits.max_headers {
+        if count >= limits.max_headers {
             return Err(CodecError::TooManyHeaders {
                 limit: limits.max_headers,
             });
         }
-        let line_no = raw_headers.len() + 1;
+        count += 1;
+        let line_no = count;
         let (_, (name, value)) =
             header_line(line).map_err(|_| CodecError::HeaderLine { line: line_no })?;
         let name =
             std::str::from_utf8(name).map_err(|_| CodecError::HeaderLine { line: line_no })?;
         let value =
             std::str::from_utf8(value).map_err(|_| CodecError::HeaderLine { line: line_no })?;
-        raw_headers.push((name.to_owned(), value.trim_end().to_owned()));
+        parser.line(name, value.trim_end());
         pos = next;
     }
 }
 
-fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
-    let mut h = Headers::default();
+/// Parses one header line into `h`.
+fn apply_header(h: &mut Headers, name: &str, value: &str) -> Result<(), CodecError> {
     let path = |name: &'static str, v: &str| {
         parse_path(v).map_err(|source: UriError| CodecError::Uri { name, source })
     };
@@ -497,12 +499,21 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
         v.parse::<u32>()
             .map_err(|_| CodecError::HeaderValue { name })
     };
-    for (name, value) in raw {
-        let lower = name.to_ascii_lowercase();
-        match lower.as_str() {
-            "to-path" => h.to_path = path("To-Path", &value)?,
-            "from-path" => h.from_path = path("From-Path", &value)?,
-            "use-path" => h.use_path = path("Use-Path", &value)?,
+    // Header names are matched case-insensitively without allocating.
+    let mut lower_buf = [0u8; 24];
+    let lower = match lower_buf.get_mut(..name.len()) {
+        Some(l) => {
+            l.copy_from_slice(name.as_bytes());
+            l.make_ascii_lowercase();
+            std::str::from_utf8(l).unwrap_or("")
+        }
+        None => "",
+    };
+    {
+        match lower {
+            "to-path" => h.to_path = path("To-Path", value)?,
+            "from-path" => h.from_path = path("From-Path", value)?,
+            "use-path" => h.use_path = path("Use-Path", value)?,
             "message-id" => {
                 let v = value.trim();
                 if !is_ident(v) {
@@ -512,7 +523,7 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
             }
             "byte-range" => {
                 h.byte_range = Some(
-                    ByteRange::parse(&value)
+                    ByteRange::parse(value)
                         .ok_or(CodecError::HeaderValue { name: "Byte-Range" })?,
                 );
             }
@@ -541,7 +552,7 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
             }
             "status" => {
                 h.status =
-                    Some(Status::parse(&value).ok_or(CodecError::HeaderValue { name: "Status" })?);
+                    Some(Status::parse(value).ok_or(CodecError::HeaderValue { name: "Status" })?);
             }
             "content-type" => {
                 let v = value.trim();
@@ -552,16 +563,71 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
                 }
                 h.content_type = Some(v.to_owned());
             }
-            "expires" => h.expires = Some(seconds("Expires", &value)?),
-            "min-expires" => h.min_expires = Some(seconds("Min-Expires", &value)?),
-            "max-expires" => h.max_expires = Some(seconds("Max-Expires", &value)?),
-            "www-authenticate" => h.www_authenticate.push(value),
-            "authorization" => h.authorization = Some(value),
-            "authentication-info" => h.authentication_info = Some(value),
-            _ => h.extensions.push((name, value)),
+            "expires" => h.expires = Some(seconds("Expires", value)?),
+            "min-expires" => h.min_expires = Some(seconds("Min-Expires", value)?),
+            "max-expires" => h.max_expires = Some(seconds("Max-Expires", value)?),
+            "www-authenticate" => h.www_authenticate.push(value.to_owned()),
+            "authorization" => h.authorization = Some(value.to_owned()),
+            "authentication-info" => h.authentication_info = Some(value.to_owned()),
+            _ => h.extensions.push((name.to_owned(), value.to_owned())),
         }
     }
-    Ok(h)
+    Ok(())
+}
+
+/// The headers of a frame, or why they are bad with the raw paths (for a 400 response).
+type ParsedHeaders = Result<Headers, BadHeaders>;
+
+#[derive(Debug)]
+struct BadHeaders {
+    error: CodecError,
+    from_path: Option<String>,
+    to_path: Option<String>,
+}
+
+/// Parses header lines one by one; the first bad one decides the error, and the raw paths are
+/// kept for the answer.
+#[derive(Default)]
+struct HeaderParser<'a> {
+    headers: Headers,
+    error: Option<CodecError>,
+    from_raw: Option<&'a str>,
+    to_raw: Option<&'a str>,
+}
+
+impl<'a> HeaderParser<'a> {
+    fn line(&mut self, name: &'a str, value: &'a str) {
+        if self.from_raw.is_none() && name.eq_ignore_ascii_case("From-Path") {
+            self.from_raw = Some(value);
+        }
+        if self.to_raw.is_none() && name.eq_ignore_ascii_case("To-Path") {
+            self.to_raw = Some(value);
+        }
+        if self.error.is_none()
+            && let Err(e) = apply_header(&mut self.headers, name, value)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(self) -> ParsedHeaders {
+        let h = self.headers;
+        let error = self.error.or(if h.to_path.is_empty() {
+            Some(CodecError::MissingHeader("To-Path"))
+        } else if h.from_path.is_empty() {
+            Some(CodecError::MissingHeader("From-Path"))
+        } else {
+            None
+        });
+        match error {
+            None => Ok(h),
+            Some(error) => Err(BadHeaders {
+                error,
+                from_path: self.from_raw.map(str::to_owned),
+                to_path: self.to_raw.map(str::to_owned),
+            }),
+        }
+    }
 }
 
 /// What [`Decoder::decode`] read.
@@ -602,7 +668,7 @@ pub struct Decoder {
 struct PendingBody {
     transaction_id: String,
     start: StartLine,
-    raw_headers: Vec<(String, String)>,
+    headers: ParsedHeaders,
     body_start: usize,
     scan_from: usize,
     /// `CRLF -------<transaction-id>`, and its searcher.
@@ -637,7 +703,7 @@ impl Decoder {
                     return Ok(Some(finish(
                         head.transaction_id,
                         head.start,
-                        head.raw_headers,
+                        head.headers,
                         Bytes::new(),
                         head.continuation,
                     )));
@@ -651,7 +717,7 @@ impl Decoder {
                         finder,
                         transaction_id: head.transaction_id,
                         start: head.start,
-                        raw_headers: head.raw_headers,
+                        headers: head.headers,
                         body_start,
                         scan_from: body_start,
                         end_pattern,
@@ -701,7 +767,7 @@ impl Decoder {
             return Ok(Some(finish(
                 p.transaction_id,
                 p.start,
-                p.raw_headers,
+                p.headers,
                 frame.freeze(),
                 flag.unwrap_or_default(),
             )));
@@ -712,27 +778,12 @@ impl Decoder {
 fn finish(
     transaction_id: String,
     start: StartLine,
-    raw: Vec<(String, String)>,
+    headers: ParsedHeaders,
     body: Bytes,
     continuation: Continuation,
 ) -> DecodedFrame {
     let is_request = matches!(start, StartLine::Request(_));
-    let raw_value = |name: &str| {
-        raw.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let (from_path, to_path) = (raw_value("From-Path"), raw_value("To-Path"));
-    let checked = typed_headers(raw).and_then(|h| {
-        if h.to_path.is_empty() {
-            Err(CodecError::MissingHeader("To-Path"))
-        } else if h.from_path.is_empty() {
-            Err(CodecError::MissingHeader("From-Path"))
-        } else {
-            Ok(h)
-        }
-    });
-    match checked {
+    match headers {
         Ok(headers) => DecodedFrame::Message(MsrpMessage {
             transaction_id,
             start,
@@ -740,12 +791,12 @@ fn finish(
             body,
             continuation,
         }),
-        Err(error) => DecodedFrame::Malformed {
+        Err(bad) => DecodedFrame::Malformed {
             transaction_id,
             is_request,
-            from_path,
-            to_path,
-            error,
+            from_path: bad.from_path,
+            to_path: bad.to_path,
+            error: bad.error,
         },
     }
 }
