@@ -185,7 +185,8 @@ impl SessionHandle {
     }
 
     /// The next incoming event: [`SessionEvent::MessageReceived`],
-    /// [`SessionEvent::ChunkReceived`] or [`SessionEvent::MessageAborted`]; `None` when the
+    /// [`SessionEvent::ChunkReceived`], [`SessionEvent::MessageAborted`] or
+    /// [`SessionEvent::IncomingExpired`]; `None` when the
     /// session or its connection ended. (The outcomes of sent messages come from
     /// [`send`](Self::send).)
     pub async fn next_event(&mut self) -> Option<SessionEvent> {
@@ -624,7 +625,8 @@ impl Driver {
             ),
             e @ (SessionEvent::MessageReceived(_)
             | SessionEvent::ChunkReceived(_)
-            | SessionEvent::MessageAborted { .. }) => {
+            | SessionEvent::MessageAborted { .. }
+            | SessionEvent::IncomingExpired { .. }) => {
                 if !self.stash.is_empty() {
                     self.stash.push_back((session, e));
                 } else if let Err(mpsc::error::TrySendError::Full(e)) = link.events.try_send(e) {

@@ -56,6 +56,11 @@ pub struct SessionConfig {
     pub max_incoming_size: u64,
     /// How many incoming messages may be in progress at once (default 32).
     pub max_incoming_in_progress: usize,
+    /// How long an incomplete incoming message may go without a new chunk before it is
+    /// dropped and its memory freed (default 120 s; `None`: never). The sender gets a 408
+    /// failure REPORT when it asked for failure reports, the application a
+    /// [`SessionEvent::IncomingExpired`].
+    pub incoming_timeout: Option<Duration>,
     /// How incoming messages are handed over.
     pub incoming_mode: IncomingMode,
     /// Send a success REPORT for every chunk (not only for the whole message) when the sender
@@ -74,6 +79,7 @@ impl Default for SessionConfig {
             max_queued_messages: 1024,
             max_incoming_size: 64 * 1024 * 1024,
             max_incoming_in_progress: 32,
+            incoming_timeout: Some(Duration::from_secs(120)),
             incoming_mode: IncomingMode::Reassemble,
             success_report_per_chunk: false,
             accept_types: Vec::new(),
@@ -202,6 +208,15 @@ pub enum SessionEvent {
         /// The reason phrase or status comment.
         reason: String,
     },
+    /// An incomplete incoming message got no new chunk for
+    /// [`SessionConfig::incoming_timeout`]: it was dropped (the chunks delivered before in
+    /// [`IncomingMode::Chunks`] are all there will be).
+    IncomingExpired {
+        /// The Message-ID.
+        message_id: String,
+        /// The bytes received before it was dropped.
+        received: u64,
+    },
     /// An incoming request was refused with this code (for logging).
     RequestRejected {
         /// The transaction ID.
@@ -283,6 +298,8 @@ struct Receiving {
     from_path: Vec<MsrpUri>,
     success_report: bool,
     failure_report: FailureReport,
+    /// When its last new chunk arrived.
+    last_chunk: Instant,
 }
 
 /// How many remembered IDs (transactions answered, messages completed, messages sent).
@@ -512,6 +529,19 @@ impl MsrpSession {
         self.outgoing.len()
     }
 
+    /// Incoming messages in progress (some chunks received, not complete).
+    pub fn incoming_in_progress(&self) -> usize {
+        self.incoming.len()
+    }
+
+    /// Bytes held for incoming messages in progress (chunks kept for reassembly).
+    pub fn incoming_buffered_bytes(&self) -> u64 {
+        self.incoming
+            .values()
+            .map(|r| r.chunks.values().map(|c| c.len() as u64).sum::<u64>())
+            .sum()
+    }
+
     /// Requests awaiting a response.
     pub fn pending_transactions(&self) -> usize {
         self.deadlines.len()
@@ -524,7 +554,15 @@ impl MsrpSession {
 
     /// When [`handle_timeout`](Self::handle_timeout) must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.deadlines.first().map(|(d, _)| *d)
+        let transactions = self.deadlines.first().map(|(d, _)| *d);
+        let incoming = self
+            .config
+            .incoming_timeout
+            .and_then(|t| self.incoming.values().map(|r| r.last_chunk + t).min());
+        match (transactions, incoming) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fails the transactions whose response did not come in time (a local 408 failure for
@@ -538,6 +576,25 @@ impl MsrpSession {
             };
             if let Some(t) = self.transactions.remove(&tid) {
                 self.fail(&t.message_id, 408, "Request Timeout");
+            }
+        }
+        if let Some(timeout) = self.config.incoming_timeout {
+            let mut expired: Vec<String> = self
+                .incoming
+                .iter()
+                .filter(|(_, r)| r.last_chunk + timeout <= now)
+                .map(|(id, _)| id.clone())
+                .collect();
+            expired.sort();
+            for id in expired {
+                if let Some(r) = self.incoming.remove(&id) {
+                    let received = r.bytes;
+                    self.failure_report_for(&id, r, 408);
+                    self.events.push_back(SessionEvent::IncomingExpired {
+                        message_id: id,
+                        received,
+                    });
+                }
             }
         }
     }
@@ -695,10 +752,9 @@ impl MsrpSession {
 
     /// Takes a frame addressed to this session (requests and responses).
     pub fn handle_message(&mut self, now: Instant, msg: MsrpMessage) {
-        let _ = now;
         match msg.start.clone() {
             StartLine::Response { code, comment } => self.handle_response(&msg, code, comment),
-            StartLine::Request(method) => self.handle_request(msg, method),
+            StartLine::Request(method) => self.handle_request(now, msg, method),
         }
     }
 
@@ -772,7 +828,7 @@ impl MsrpSession {
         self.control.push_back(r);
     }
 
-    fn handle_request(&mut self, msg: MsrpMessage, method: Method) {
+    fn handle_request(&mut self, now: Instant, msg: MsrpMessage, method: Method) {
         if self.closed {
             return;
         }
@@ -809,7 +865,7 @@ impl MsrpSession {
                     }
                     return;
                 }
-                self.handle_send(msg);
+                self.handle_send(now, msg);
             }
             Method::Report => {
                 if from_ok {
@@ -853,7 +909,7 @@ impl MsrpSession {
         }
     }
 
-    fn handle_send(&mut self, msg: MsrpMessage) {
+    fn handle_send(&mut self, now: Instant, msg: MsrpMessage) {
         let Some(message_id) = msg.headers.message_id.clone() else {
             return self.respond(&msg, 400);
         };
@@ -923,6 +979,7 @@ impl MsrpSession {
                 from_path: msg.headers.from_path.clone(),
                 success_report: msg.headers.success_report.unwrap_or(false),
                 failure_report: msg.headers.failure_report.unwrap_or_default(),
+                last_chunk: now,
             });
         if let Some(t) = total {
             if r.total.is_some_and(|old| old != t) {
@@ -933,6 +990,7 @@ impl MsrpSession {
             r.total = Some(t);
         }
         if len > 0 && !r.covered.covers(start, end) {
+            r.last_chunk = now;
             r.covered.insert(start, end);
             r.bytes += len;
             if r.covered.len() > 4096 {
