@@ -138,13 +138,20 @@ fn peak_rss_kib() -> Option<u64> {
 /// change of load between them moves the ratio. These rounds time one transfer of each kind
 /// back to back, many times, and report the ratio of each round's pair and their median.
 fn paired_rounds(rt: &Runtime, data: &Bytes, n: &mut u32) {
-    const ROUNDS: usize = 30;
+    // MSRP_BENCH_ROUNDS=0 skips them (when profiling one function).
+    let rounds: usize = std::env::var("MSRP_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    if rounds == 0 {
+        return;
+    }
     let gib = |d: Duration| SIZE as f64 / d.as_secs_f64() / (1u64 << 30) as f64;
     let mut yes = Vec::new();
     let mut partial = Vec::new();
     let (mut t_tcp, mut t_yes, mut t_partial) = (Vec::new(), Vec::new(), Vec::new());
     let mut cpu = [0.0f64; 3];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         let c = cpu_secs();
         let t = Instant::now();
         rt.block_on(tcp_copy(data.clone()));
@@ -177,7 +184,7 @@ fn paired_rounds(rt: &Runtime, data: &Bytes, n: &mut u32) {
         v.sort_by(f64::total_cmp);
         (v[0], v[v.len() - 1])
     };
-    eprintln!("paired rounds ({ROUNDS}, each: TCP copy, MSRP Failure-Report yes, MSRP partial):");
+    eprintln!("paired rounds ({rounds}, each: TCP copy, MSRP Failure-Report yes, MSRP partial):");
     eprintln!(
         "  throughput median GiB/s: TCP {:.2}, MSRP yes {:.2}, MSRP partial {:.2}",
         median(&mut t_tcp),
@@ -186,9 +193,9 @@ fn paired_rounds(rt: &Runtime, data: &Bytes, n: &mut u32) {
     );
     eprintln!(
         "  CPU time (user + system, whole process) per 32 MiB: TCP {:.1} ms, MSRP yes {:.1} ms, MSRP partial {:.1} ms",
-        cpu[0] * 1000.0 / ROUNDS as f64,
-        cpu[1] * 1000.0 / ROUNDS as f64,
-        cpu[2] * 1000.0 / ROUNDS as f64
+        cpu[0] * 1000.0 / rounds as f64,
+        cpu[1] * 1000.0 / rounds as f64,
+        cpu[2] * 1000.0 / rounds as f64
     );
     let (ylo, yhi) = range(&mut yes);
     let (plo, phi) = range(&mut partial);

@@ -40,7 +40,7 @@ use crate::session::{MsrpSession, OutgoingMessage, SessionEvent};
 use crate::uri::MsrpUri;
 
 /// Capacity of each session's event channel.
-const EVENT_CAPACITY: usize = 64;
+const EVENT_CAPACITY: usize = 16;
 /// Bytes of encoded frames queued for the socket before the sessions are asked for more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
 /// Size of the read buffer, and the free space below which it is renewed.
@@ -647,8 +647,9 @@ struct ReadBuffers {
     spent: Vec<BytesMut>,
 }
 
-/// How many spent read buffers a connection keeps.
-const READ_SPARES: usize = 3;
+/// How many spent read buffers a connection keeps at most (while the application holds on to
+/// what was read; one is let go whenever the current buffer can be reused in place).
+const READ_SPARES: usize = 16;
 
 impl ReadBuffers {
     fn new() -> Self {
@@ -664,8 +665,10 @@ impl ReadBuffers {
         if self.current.capacity() - self.current.len() >= READ_MIN_SPARE {
             return;
         }
-        // Everything read into it is gone: start again at its beginning.
+        // Everything read into it is gone: start again at its beginning. The application
+        // keeps up, so the spares are not needed: let one go.
         if self.current.try_reclaim(READ_MIN_SPARE) {
+            self.spent.pop();
             return;
         }
         let need = self.current.len() + READ_MIN_SPARE;

@@ -261,14 +261,13 @@ impl Ranges {
             return;
         }
         let (mut s, mut e) = (start, end);
-        let overlapping: Vec<u64> = self
-            .0
-            .range(..=e.saturating_add(1))
-            .filter(|&(_, &oe)| oe.saturating_add(1) >= s)
-            .map(|(&os, _)| os)
-            .collect();
-        for os in overlapping {
-            let oe = self.0.remove(&os).unwrap_or(os);
+        // Merge with every range that overlaps or touches [s, e], from the last one that
+        // starts at or before e + 1 backwards (the ranges are disjoint and sorted).
+        while let Some((&os, &oe)) = self.0.range(..=e.saturating_add(1)).next_back() {
+            if oe.saturating_add(1) < s {
+                break;
+            }
+            self.0.remove(&os);
             s = s.min(os);
             e = e.max(oe);
         }
@@ -1015,13 +1014,13 @@ impl MsrpSession {
             }
         }
         let per_chunk = self.config.success_report_per_chunk && r.success_report && len > 0;
-        let from_path = r.from_path.clone();
+        let from_path = per_chunk.then(|| r.from_path.clone());
         let complete = r.total.is_some_and(|t| r.covered.covers(1, t));
         self.respond(&msg, 200);
-        if per_chunk {
+        if let Some(from_path) = from_path {
             self.report(
                 &message_id,
-                from_path.clone(),
+                from_path,
                 ByteRange {
                     start,
                     end: Some(end),
