@@ -312,7 +312,7 @@ impl Default for Limits {
 }
 
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b".-+%=".contains(&b)
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+' | b'%' | b'=')
 }
 
 /// Whether `s` is an MSRP `ident` (transaction and message IDs): 4 to 32 characters, the first
@@ -361,8 +361,14 @@ fn start_line(i: &[u8]) -> IResult<&[u8], (&[u8], RawStart<'_>)> {
 }
 
 fn header_line(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
-    let (i, name) =
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b"-_.!%*+`'~".contains(&b)).parse(i)?;
+    let (i, name) = take_while1(|b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'%' | b'*' | b'+' | b'`' | b'\'' | b'~'
+            )
+    })
+    .parse(i)?;
     let (i, _) = tag(&b":"[..]).parse(i)?;
     let (i, _) = take_while(|b: u8| b == b' ' || b == b'\t').parse(i)?;
     let (i, value) = rest(i)?;

@@ -21,6 +21,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Instant;
 
 use bytes::BytesMut;
@@ -638,6 +639,16 @@ impl Driver {
     }
 }
 
+/// What the socket future of the connection task did.
+enum Io {
+    Read(io::Result<usize>),
+    /// A write (`Some(bytes)`) or a flush (`None`).
+    Write(io::Result<Option<usize>>),
+}
+
+/// Reads in a row before a pending write goes first.
+const READ_BURST: usize = 4;
+
 /// The read buffer and a few spent ones kept for reuse. Incoming bodies are handed out as
 /// slices of the buffer they were read into, so a buffer can be written again only when the
 /// application has dropped them all; reusing buffers then (instead of allocating fresh ones)
@@ -701,6 +712,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     // Frames waiting for the socket; chunk bodies are not copied into it (see WriteQueue).
     let mut wq = WriteQueue::new();
     let mut need_flush = false;
+    let mut reads_in_a_row = 0usize;
     let mut d = Driver {
         conn: MsrpConnection::new(limits),
         links: HashMap::new(),
@@ -750,34 +762,57 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
             .and_then(|(sid, _)| d.links.get(sid))
             .map(|l| l.events.clone());
         let deadline = d.conn.poll_timeout();
-        // One task reads and writes: both branches are cancel-safe (a write either happened
-        // and advanced the queue, or did not happen), so reading never waits for writing.
+        // One task reads and writes the socket, through one future that polls both (so
+        // reading never waits for writing). Reading goes first for a few reads in a row, so
+        // that the responses to several chunks go out together in one write; then writing
+        // goes first once, so a peer that never stops sending cannot hold our frames back.
+        let can_read = d.stash.is_empty();
+        let want_write = need_flush || !wq.is_empty();
+        let read_first = reads_in_a_row < READ_BURST;
         tokio::select! {
-            c = cmds.recv(), if !handle_gone => match c {
-                Some(c) => d.handle_command(c),
-                None => handle_gone = true,
-            },
-            Some(c) = session_cmds.recv() => d.handle_command(c),
-            r = reader.read_buf(&mut rbufs.current), if d.stash.is_empty() => match r {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
+            io = std::future::poll_fn(|cx| {
+                for read_turn in [read_first, !read_first] {
+                    if read_turn && can_read {
+                        let read = std::pin::pin!(reader.read_buf(&mut rbufs.current)).poll(cx);
+                        if let Poll::Ready(r) = read {
+                            return Poll::Ready(Io::Read(r));
+                        }
+                    }
+                    if !read_turn && want_write {
+                        let written = if wq.is_empty() {
+                            std::pin::pin!(writer.flush()).poll(cx).map_ok(|()| None)
+                        } else {
+                            std::pin::pin!(writer.write_buf(&mut wq)).poll(cx).map_ok(Some)
+                        };
+                        if let Poll::Ready(w) = written {
+                            return Poll::Ready(Io::Write(w));
+                        }
+                    }
+                }
+                Poll::Pending
+            }), if can_read || want_write => match io {
+                Io::Read(Ok(0) | Err(_)) => break,
+                Io::Read(Ok(_)) => {
+                    reads_in_a_row += 1;
                     if d.conn.handle_input(Instant::now(), &mut rbufs.current).is_err() {
                         break;
                     }
                     rbufs.make_room();
                 }
-            },
-            w = async {
-                if wq.is_empty() {
-                    writer.flush().await.map(|()| None)
-                } else {
-                    writer.write_buf(&mut wq).await.map(Some)
+                Io::Write(w) => {
+                    reads_in_a_row = 0;
+                    match w {
+                        Ok(Some(0)) | Err(_) => break,
+                        Ok(Some(_)) => need_flush = true,
+                        Ok(None) => need_flush = false,
+                    }
                 }
-            }, if need_flush || !wq.is_empty() => match w {
-                Ok(Some(0)) | Err(_) => break,
-                Ok(Some(_)) => need_flush = true,
-                Ok(None) => need_flush = false,
             },
+            c = cmds.recv(), if !handle_gone => match c {
+                Some(c) => d.handle_command(c),
+                None => handle_gone = true,
+            },
+            Some(c) = session_cmds.recv() => d.handle_command(c),
             p = async { stash_target.as_ref().expect("guarded").reserve().await }, if stash_target.is_some() => {
                 if let (Ok(permit), Some((_, e))) = (p, d.stash.pop_front()) {
                     permit.send(e);

@@ -179,11 +179,29 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn is_session_id_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~+=/".contains(&b)
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'=' | b'/')
 }
 
 fn is_param_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,[]%".contains(&b)
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b'['
+                | b']'
+                | b'%'
+        )
 }
 
 fn split_host_port(s: &str) -> Result<(&str, Option<u16>), UriError> {
