@@ -215,7 +215,9 @@ impl MsrpConnectionHandle {
     }
 
     /// Runs the AUTH exchange with the relay at the other end of this connection; returns the
-    /// Use-Path and the Expires the relay granted.
+    /// Use-Path and the Expires the relay granted. The connection then keeps the reservation:
+    /// it sends a refreshing AUTH at three quarters of each granted Expires (answering new
+    /// challenges), for as long as it lives.
     pub async fn authenticate(
         &self,
         auth: RelayAuth,
@@ -414,6 +416,8 @@ struct Driver {
     links: HashMap<String, SessionLink>,
     stash: VecDeque<(String, SessionEvent)>,
     auth: Option<(Box<RelayAuth>, AuthReply)>,
+    /// The relay reservation to refresh before it expires (after a successful AUTH).
+    refresh: Option<Box<RelayAuth>>,
     registry: Option<Registry>,
     self_tx: mpsc::Sender<Command>,
     ever_attached: bool,
@@ -507,6 +511,7 @@ impl Driver {
                 }
             }
             Command::Auth { mut auth, reply } => {
+                self.refresh = None;
                 let m = auth.start();
                 self.conn.send_raw(m);
                 self.auth = Some((auth, reply));
@@ -532,7 +537,7 @@ impl Driver {
                         .as_deref()
                         .is_some_and(|id| self.conn.session_mut(id).is_some())
                     {
-                        self.conn.handle_message(Instant::now(), *message);
+                        self.conn.handle_message(now(), *message);
                         continue;
                     }
                     let pending = match (&self.registry, id) {
@@ -544,25 +549,40 @@ impl Driver {
                     match pending {
                         Some(p) => {
                             self.attach(p.session, p.events, p.cmds);
-                            self.conn.handle_message(Instant::now(), *message);
+                            self.conn.handle_message(now(), *message);
                         }
                         None => self.conn.reject_unknown(&message),
                     }
                 }
                 ConnectionEvent::UnmatchedResponse { message } => {
+                    let now = now();
                     if let Some((mut auth, reply)) = self.auth.take() {
-                        match auth.handle_response(&message) {
+                        match auth.handle_response_at(now, &message) {
                             RelayAuthStep::Send(m) => {
                                 self.conn.send_raw(*m);
                                 self.auth = Some((auth, reply));
                             }
                             RelayAuthStep::Authenticated { use_path, expires } => {
                                 let _ = reply.send(Ok((use_path, expires)));
+                                if auth.poll_timeout().is_some() {
+                                    self.refresh = Some(auth);
+                                }
                             }
                             RelayAuthStep::Failed { code, reason } => {
                                 let _ = reply.send(Err(MsrpError::RelayAuth { code, reason }));
                             }
                             _ => self.auth = Some((auth, reply)),
+                        }
+                    } else if let Some(mut refresh) = self.refresh.take() {
+                        // A response to a refreshing AUTH: answer a new challenge, keep the
+                        // next refresh time; a refusal ends the refreshing.
+                        match refresh.handle_response_at(now, &message) {
+                            RelayAuthStep::Send(m) => {
+                                self.conn.send_raw(*m);
+                                self.refresh = Some(refresh);
+                            }
+                            RelayAuthStep::Failed { .. } => {}
+                            _ => self.refresh = Some(refresh),
                         }
                     }
                 }
@@ -637,6 +657,12 @@ impl Driver {
             _ => {}
         }
     }
+}
+
+/// The current time for the sans-IO cores, from tokio's clock (so that the timers run on
+/// virtual time when it is paused, as in tests).
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 /// What the socket future of the connection task did.
@@ -718,6 +744,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
         links: HashMap::new(),
         stash: VecDeque::new(),
         auth: None,
+        refresh: None,
         registry,
         self_tx,
         ever_attached: false,
@@ -726,7 +753,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     loop {
         if handle_gone && d.links.is_empty() && d.auth.is_none() && (!passive || d.ever_attached) {
             // Send what is queued (responses owed by closed sessions), then close.
-            while d.conn.poll_transmit_queue(Instant::now(), &mut wq) {}
+            while d.conn.poll_transmit_queue(now(), &mut wq) {}
             if writer.write_all_buf(&mut wq).await.is_ok() {
                 let _ = writer.shutdown().await;
             }
@@ -736,7 +763,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
         d.dispatch();
         // Take frames while the write queue is short: the sessions keep the rest, so memory
         // stays bounded when the peer reads slowly.
-        while wq.len() < WRITE_HIGH_WATER && d.conn.poll_transmit_queue(Instant::now(), &mut wq) {}
+        while wq.len() < WRITE_HIGH_WATER && d.conn.poll_transmit_queue(now(), &mut wq) {}
         d.dispatch();
         // Deliver stashed events while their channels have room.
         while let Some((sid, _)) = d.stash.front() {
@@ -761,7 +788,13 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
             .front()
             .and_then(|(sid, _)| d.links.get(sid))
             .map(|l| l.events.clone());
-        let deadline = d.conn.poll_timeout();
+        let deadline = match (
+            d.conn.poll_timeout(),
+            d.refresh.as_ref().and_then(|r| r.poll_timeout()),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // One task reads and writes the socket, through one future that polls both (so
         // reading never waits for writing). Reading goes first for a few reads in a row, so
         // that the responses to several chunks go out together in one write; then writing
@@ -794,7 +827,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
                 Io::Read(Ok(0) | Err(_)) => break,
                 Io::Read(Ok(_)) => {
                     reads_in_a_row += 1;
-                    if d.conn.handle_input(Instant::now(), &mut rbufs.current).is_err() {
+                    if d.conn.handle_input(now(), &mut rbufs.current).is_err() {
                         break;
                     }
                     rbufs.make_room();
@@ -819,7 +852,11 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
                 }
             }
             _ = async { tokio::time::sleep_until(deadline.expect("guarded").into()).await }, if deadline.is_some() => {
-                d.conn.handle_timeout(Instant::now());
+                let now = now();
+                d.conn.handle_timeout(now);
+                if let Some(m) = d.refresh.as_mut().and_then(|r| r.handle_timeout(now)) {
+                    d.conn.send_raw(m);
+                }
             }
         }
     }
