@@ -77,7 +77,7 @@ pub use message::{
 };
 pub use relay::{RelayAuth, RelayAuthStep};
 pub use session::{
-    IncomingChunk, IncomingMessage, IncomingMode, MsrpSession, OutgoingMessage, SessionConfig,
-    SessionEvent, default_reason,
+    IncomingChunk, IncomingMessage, IncomingMode, MsrpSession, OutgoingMessage,
+    STREAM_WINDOW_CHUNKS, SessionConfig, SessionEvent, default_reason,
 };
 pub use uri::{DEFAULT_PORT, MsrpUri};

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use rustls::pki_types::ServerName;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -131,10 +131,14 @@ enum Command {
     },
 }
 
+/// The pieces of a streamed message's body, read by a feeder task.
+type FeedSource = mpsc::Receiver<io::Result<Bytes>>;
+
 enum SessionCommand {
     Send {
         msg: OutgoingMessage,
         reply: SendReply,
+        source: Option<FeedSource>,
     },
     Abort {
         message_id: String,
@@ -169,10 +173,78 @@ impl SessionHandle {
     ) -> Result<impl Future<Output = Result<SendOutcome, MsrpError>> + use<>, MsrpError> {
         let (reply, rx) = oneshot::channel();
         self.cmds
-            .send(SessionCommand::Send { msg, reply })
+            .send(SessionCommand::Send {
+                msg,
+                reply,
+                source: None,
+            })
             .await
             .map_err(|_| MsrpError::ConnectionClosed)?;
         Ok(async move { rx.await.unwrap_or(Err(MsrpError::ConnectionClosed)) })
+    }
+
+    /// Sends a streamed message ([`OutgoingMessage::streamed`]) whose body is read from
+    /// `source` while it is sent: a feeder task reads pieces of up to 64 KiB as the session
+    /// asks for them (it holds at most [`crate::STREAM_WINDOW_CHUNKS`] chunks, plus two pieces
+    /// in flight), so a large file is never wholly in memory. Resolves like
+    /// [`send`](Self::send); if `source` fails or ends before `stream_total` bytes, the
+    /// message is aborted and the send fails with [`MsrpError::Io`]. Bytes after
+    /// `stream_total` are not read.
+    pub async fn send_stream<R>(
+        &self,
+        msg: OutgoingMessage,
+        mut source: R,
+    ) -> Result<SendOutcome, MsrpError>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+    {
+        let Some(total) = msg.stream_total else {
+            return Err(MsrpError::Io(
+                "send_stream needs a message made with OutgoingMessage::streamed".into(),
+            ));
+        };
+        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(2);
+        let feeder = tokio::spawn(async move {
+            let mut left = total;
+            while left > 0 {
+                let piece = left.min(FEED_PIECE as u64);
+                let mut buf = BytesMut::with_capacity(piece as usize);
+                let mut limited = (&mut source).take(piece);
+                loop {
+                    match limited.read_buf(&mut buf).await {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    }
+                }
+                if buf.is_empty() {
+                    // Ended early: the closed channel tells the connection task.
+                    return;
+                }
+                left -= buf.len() as u64;
+                if tx.send(Ok(buf.freeze())).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let (reply, out) = oneshot::channel();
+        let sent = self
+            .cmds
+            .send(SessionCommand::Send {
+                msg,
+                reply,
+                source: Some(rx),
+            })
+            .await;
+        let result = match sent {
+            Ok(()) => out.await.unwrap_or(Err(MsrpError::ConnectionClosed)),
+            Err(_) => Err(MsrpError::ConnectionClosed),
+        };
+        feeder.abort();
+        result
     }
 
     /// Aborts an outgoing message.
@@ -406,6 +478,19 @@ impl MsrpListener {
     }
 }
 
+/// A streamed message being fed from its source.
+struct Feed {
+    session: String,
+    message_id: String,
+    source: FeedSource,
+    /// A piece received and not yet (wholly) given to the session; `Some(None)`: the source
+    /// is finished.
+    received: Option<Option<io::Result<Bytes>>>,
+}
+
+/// Largest piece a feeder reads at once.
+const FEED_PIECE: usize = 64 * 1024;
+
 struct SessionLink {
     events: mpsc::Sender<SessionEvent>,
     waiting: HashMap<String, (SendReply, bool, FailureReport)>,
@@ -418,6 +503,8 @@ struct Driver {
     auth: Option<(Box<RelayAuth>, AuthReply)>,
     /// The relay reservation to refresh before it expires (after a successful AUTH).
     refresh: Option<Box<RelayAuth>>,
+    /// Streamed messages being fed.
+    feeds: Vec<Feed>,
     registry: Option<Registry>,
     self_tx: mpsc::Sender<Command>,
     ever_attached: bool,
@@ -481,10 +568,18 @@ impl Driver {
                     return;
                 };
                 match c {
-                    SessionCommand::Send { msg, reply } => {
+                    SessionCommand::Send { msg, reply, source } => {
                         let (sr, fr) = (msg.success_report, msg.failure_report);
                         match session.send_message(msg) {
                             Ok(mid) => {
+                                if let Some(source) = source {
+                                    self.feeds.push(Feed {
+                                        session: id.clone(),
+                                        message_id: mid.clone(),
+                                        source,
+                                        received: None,
+                                    });
+                                }
                                 link.waiting.insert(mid, (reply, sr, fr));
                             }
                             Err(e) => {
@@ -517,6 +612,83 @@ impl Driver {
                 self.auth = Some((auth, reply));
             }
         }
+    }
+
+    /// Gives streamed messages the pieces their feeders read, as far as the sessions take
+    /// them; a source that failed or ended early aborts its message. Returns the indices of
+    /// the feeds that want more and have nothing received.
+    fn pump_feeds(&mut self) -> Vec<usize> {
+        let mut hungry = Vec::new();
+        let mut i = 0;
+        while i < self.feeds.len() {
+            let f = &mut self.feeds[i];
+            let Some(session) = self.conn.session_mut(&f.session) else {
+                self.feeds.swap_remove(i);
+                continue;
+            };
+            let mut failure = None;
+            let mut done = false;
+            loop {
+                let Some(wanted) = session.stream_wanted(&f.message_id) else {
+                    // Sent, aborted or failed: nothing more to feed.
+                    done = true;
+                    break;
+                };
+                if wanted == 0 {
+                    break;
+                }
+                let piece = match f.received.take() {
+                    Some(p) => p,
+                    None => match f.source.try_recv() {
+                        Ok(p) => Some(p),
+                        Err(mpsc::error::TryRecvError::Empty) => {
+                            hungry.push(i);
+                            break;
+                        }
+                        Err(mpsc::error::TryRecvError::Disconnected) => None,
+                    },
+                };
+                match piece {
+                    Some(Ok(mut b)) => {
+                        let now = b.split_to(wanted.min(b.len()));
+                        if !b.is_empty() {
+                            f.received = Some(Some(Ok(b)));
+                        }
+                        if session.feed(&f.message_id, now).is_err() {
+                            failure = Some("streamed message refused its bytes".to_owned());
+                            break;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        failure = Some(e.to_string());
+                        break;
+                    }
+                    None => {
+                        failure = Some("the source ended before the message size".to_owned());
+                        break;
+                    }
+                }
+            }
+            if let Some(reason) = failure {
+                let _ = session.abort(&f.message_id);
+                let f = self.feeds.swap_remove(i);
+                hungry.retain(|&h| h != i);
+                if let Some((reply, ..)) = self
+                    .links
+                    .get_mut(&f.session)
+                    .and_then(|l| l.waiting.remove(&f.message_id))
+                {
+                    let _ = reply.send(Err(MsrpError::Io(reason)));
+                }
+                continue;
+            }
+            if done {
+                self.feeds.swap_remove(i);
+                continue;
+            }
+            i += 1;
+        }
+        hungry
     }
 
     /// Routes connection events: outcomes to waiting senders, incoming data to the session
@@ -745,6 +917,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
         stash: VecDeque::new(),
         auth: None,
         refresh: None,
+        feeds: Vec::new(),
         registry,
         self_tx,
         ever_attached: false,
@@ -761,6 +934,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
         }
         // Events first: they can queue responses (481, or a session attached just now).
         d.dispatch();
+        let hungry = d.pump_feeds();
         // Take frames while the write queue is short: the sessions keep the rest, so memory
         // stays bounded when the peer reads slowly.
         while wq.len() < WRITE_HIGH_WATER && d.conn.poll_transmit_queue(now(), &mut wq) {}
@@ -841,6 +1015,17 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
                     }
                 }
             },
+            () = std::future::poll_fn(|cx| {
+                for &i in &hungry {
+                    if let Some(f) = d.feeds.get_mut(i)
+                        && let Poll::Ready(p) = f.source.poll_recv(cx)
+                    {
+                        f.received = Some(p);
+                        return Poll::Ready(());
+                    }
+                }
+                Poll::Pending
+            }), if !hungry.is_empty() => {}
             c = cmds.recv(), if !handle_gone => match c {
                 Some(c) => d.handle_command(c),
                 None => handle_gone = true,

@@ -101,6 +101,9 @@ pub struct OutgoingMessage {
     pub failure_report: FailureReport,
     /// Extra headers for every chunk (`Content-Disposition`, ...).
     pub headers: Vec<(String, String)>,
+    /// For a streamed message ([`OutgoingMessage::streamed`]): its size. The body is then
+    /// empty and the bytes come through [`MsrpSession::feed`] as they are needed.
+    pub stream_total: Option<u64>,
 }
 
 impl OutgoingMessage {
@@ -112,6 +115,18 @@ impl OutgoingMessage {
             success_report: false,
             failure_report: FailureReport::Yes,
             headers: Vec::new(),
+            stream_total: None,
+        }
+    }
+
+    /// A message of `total` bytes whose body is fed piece by piece with
+    /// [`MsrpSession::feed`] (a file read as it is sent): the session holds at most
+    /// [`STREAM_WINDOW_CHUNKS`] chunks of it at a time ([`MsrpSession::stream_wanted`] says how
+    /// much more it takes).
+    pub fn streamed(content_type: impl Into<String>, total: u64) -> Self {
+        OutgoingMessage {
+            stream_total: Some(total),
+            ..OutgoingMessage::new(content_type, Bytes::new())
         }
     }
 
@@ -231,6 +246,59 @@ struct Sending {
     msg: OutgoingMessage,
     offset: usize,
     abort: bool,
+    /// A streamed message's bytes fed and not yet sent.
+    fed: VecDeque<Bytes>,
+    fed_len: usize,
+}
+
+/// How many chunks of a streamed message a session holds at most.
+pub const STREAM_WINDOW_CHUNKS: usize = 4;
+
+impl Sending {
+    fn total(&self) -> usize {
+        match self.msg.stream_total {
+            Some(t) => usize::try_from(t).unwrap_or(usize::MAX),
+            None => self.msg.body.len(),
+        }
+    }
+
+    /// Whether its next frame can go out now.
+    fn ready(&self, chunk_size: usize) -> bool {
+        self.abort
+            || self.msg.stream_total.is_none()
+            || self.fed_len >= (self.total() - self.offset).min(chunk_size)
+    }
+
+    /// The bytes `offset..offset + len` of the body.
+    fn take(&mut self, len: usize) -> Bytes {
+        if self.msg.stream_total.is_none() {
+            return self.msg.body.slice(self.offset..self.offset + len);
+        }
+        self.fed_len -= len;
+        match self.fed.front_mut() {
+            Some(front) if front.len() >= len => {
+                let b = front.split_to(len);
+                if front.is_empty() {
+                    self.fed.pop_front();
+                }
+                b
+            }
+            _ => {
+                let mut out = BytesMut::with_capacity(len);
+                while out.len() < len {
+                    let Some(front) = self.fed.front_mut() else {
+                        break;
+                    };
+                    let k = front.len().min(len - out.len());
+                    out.extend_from_slice(&front.split_to(k));
+                    if front.is_empty() {
+                        self.fed.pop_front();
+                    }
+                }
+                out.freeze()
+            }
+        }
+    }
 }
 
 struct Sent {
@@ -454,6 +522,8 @@ impl MsrpSession {
             msg,
             offset: 0,
             abort: false,
+            fed: VecDeque::new(),
+            fed_len: 0,
         });
         Ok(message_id)
     }
@@ -501,6 +571,49 @@ impl MsrpSession {
             }
         }
         Ok(())
+    }
+
+    /// Gives the next bytes of a streamed message ([`OutgoingMessage::streamed`]). More than
+    /// its size in all is refused, and so is more than [`stream_wanted`](Self::stream_wanted)
+    /// allows ([`SessionError::StreamFull`]): the caller reads its source only as fast as the
+    /// chunks go out.
+    pub fn feed(&mut self, message_id: &str, data: Bytes) -> Result<(), SessionError> {
+        let wanted = self
+            .stream_wanted(message_id)
+            .ok_or_else(|| SessionError::UnknownMessage(message_id.to_owned()))?;
+        if data.len() > wanted {
+            return Err(SessionError::StreamFull { wanted });
+        }
+        let Some(s) = self
+            .outgoing
+            .iter_mut()
+            .find(|s| s.message_id == message_id)
+        else {
+            return Err(SessionError::UnknownMessage(message_id.to_owned()));
+        };
+        if !data.is_empty() {
+            s.fed_len += data.len();
+            s.fed.push_back(data);
+        }
+        Ok(())
+    }
+
+    /// How many more bytes the streamed message takes now: what is left of it, at most
+    /// [`STREAM_WINDOW_CHUNKS`] chunks held at once. `None` when no streamed message with this
+    /// ID is queued (it was fully sent, aborted or failed).
+    pub fn stream_wanted(&self, message_id: &str) -> Option<usize> {
+        let s = self
+            .outgoing
+            .iter()
+            .find(|s| s.message_id == message_id && s.msg.stream_total.is_some())?;
+        let left = s.total() - s.offset - s.fed_len;
+        let window = STREAM_WINDOW_CHUNKS * self.config.chunk_size.max(1);
+        Some(left.min(window.saturating_sub(s.fed_len)))
+    }
+
+    /// Bytes of streamed messages held (fed, not yet sent).
+    pub fn stream_buffered_bytes(&self) -> usize {
+        self.outgoing.iter().map(|s| s.fed_len).sum()
     }
 
     /// Stops the session: queued messages are dropped and fail with 481, incoming messages
@@ -643,9 +756,12 @@ impl MsrpSession {
         if self.deadlines.len() >= self.config.max_pending_transactions {
             return None;
         }
-        let mut s = self.outgoing.pop_front()?;
+        // The first queued message that can send (a streamed one may wait for its bytes).
+        let chunk_size = self.config.chunk_size.max(1);
+        let i = self.outgoing.iter().position(|s| s.ready(chunk_size))?;
+        let mut s = self.outgoing.remove(i)?;
         let tid = random_ident(&mut self.rng, 12);
-        let total = s.msg.body.len();
+        let total = s.total();
         let mut m = MsrpMessage::request(
             tid.clone(),
             Method::Send,
@@ -674,7 +790,7 @@ impl MsrpSession {
         });
         m.headers.extensions = s.msg.headers.clone();
         m.headers.content_type = Some(s.msg.content_type.clone());
-        m.body = s.msg.body.slice(s.offset..s.offset + len);
+        m.body = s.take(len);
         s.offset += len;
         let done = s.offset >= total;
         m.continuation = if done {

@@ -433,3 +433,60 @@ async fn relay_reservation_is_refreshed_before_expires() {
     drop(conn);
     relay.abort();
 }
+
+/// A streamed file: read from its source while it is sent, received byte for byte; a source
+/// that ends early aborts the message and fails the send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_file_from_a_reader() {
+    let (alice, mut bob, _conn, _l) = pair(false, None, 40).await;
+    let data = payload(3 * 1024 * 1024 + 77);
+    let expected = Sha1::digest(&data);
+    let receiver = tokio::spawn(async move {
+        let mut got = Vec::new();
+        loop {
+            match bob.next_event().await {
+                Some(SessionEvent::MessageReceived(m)) => return (m.body, got, bob),
+                Some(SessionEvent::ChunkReceived(c)) => got.push(c),
+                Some(_) => {}
+                None => panic!("session ended"),
+            }
+        }
+    });
+    let source = std::io::Cursor::new(data.to_vec());
+    let msg = OutgoingMessage::streamed("application/octet-stream", data.len() as u64);
+    let out = tokio::time::timeout(GUARD, alice.send_stream(msg, source))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(out, SendOutcome::Acknowledged { .. }));
+    let (body, _, mut bob) = tokio::time::timeout(GUARD, receiver)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(Sha1::digest(&body), expected);
+
+    // A source shorter than the size it announced.
+    let short = std::io::Cursor::new(data[..200_000].to_vec());
+    let msg = OutgoingMessage::streamed("application/octet-stream", data.len() as u64);
+    let err = tokio::time::timeout(GUARD, alice.send_stream(msg, short))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(err, sip_msrp::runtime::MsrpError::Io(_)),
+        "{err:?}"
+    );
+    let aborted = tokio::time::timeout(GUARD, async {
+        loop {
+            match bob.next_event().await {
+                Some(SessionEvent::MessageAborted { .. }) => return true,
+                Some(SessionEvent::MessageReceived(_)) => return false,
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(aborted);
+}

@@ -741,3 +741,53 @@ fn incoming_timer_restarts_with_every_chunk() {
     assert_eq!(received(&sim.b_events).len(), 1);
     assert_eq!(received(&sim.b_events)[0].body, payload(500));
 }
+
+/// A streamed message: the session holds at most STREAM_WINDOW_CHUNKS chunks of it, sends only
+/// what was fed, and the receiver gets the same bytes as from a whole body.
+#[test]
+fn streamed_message_is_sent_as_fed_with_bounded_memory() {
+    let cfg = SessionConfig {
+        chunk_size: 100,
+        ..SessionConfig::default()
+    };
+    let mut sim = Sim::new(cfg.clone(), cfg);
+    let data = payload(1234);
+    let id = sim
+        .alice()
+        .send_message(OutgoingMessage::streamed("application/octet-stream", 1234))
+        .unwrap();
+    // Nothing fed: nothing to send.
+    assert_eq!(sim.round(None, true), 0);
+    let window = sip_msrp::STREAM_WINDOW_CHUNKS * 100;
+    assert_eq!(sim.alice().stream_wanted(&id), Some(window));
+    let mut fed = 0;
+    let mut rounds = 0;
+    while fed < data.len() {
+        // Feed in odd-sized pieces, as much as the session takes.
+        let wanted = sim.alice().stream_wanted(&id).unwrap();
+        assert!(wanted <= window);
+        let n = wanted.min(37).min(data.len() - fed);
+        if n > 0 {
+            sim.alice().feed(&id, data.slice(fed..fed + n)).unwrap();
+            fed += n;
+        }
+        assert!(sim.alice().stream_buffered_bytes() <= window);
+        // More than it takes is refused.
+        let over = sim.alice().stream_wanted(&id).unwrap() + 1;
+        if fed + over <= data.len() {
+            assert!(sim.alice().feed(&id, data.slice(fed..fed + over)).is_err());
+        }
+        sim.round(None, true);
+        rounds += 1;
+        assert!(rounds < 1000);
+    }
+    sim.run(10);
+    assert_eq!(sim.alice().stream_wanted(&id), None);
+    let got = received(&sim.b_events);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body, data);
+    assert!(
+        sim.a_events
+            .contains(&SessionEvent::MessageAcknowledged { message_id: id })
+    );
+}
