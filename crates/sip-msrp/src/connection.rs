@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::CodecError;
 use crate::message::{DecodedFrame, Decoder, FailureReport, Limits, MsrpMessage, StartLine};
@@ -199,21 +199,41 @@ impl MsrpConnection {
 
     /// Encodes the next frame to write into `out`; `false` when nothing is ready.
     pub fn poll_transmit(&mut self, now: Instant, out: &mut BytesMut) -> bool {
+        match self.next_frame(now) {
+            Some(m) => {
+                m.encode(out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues the next frame to write on `queue` without copying its body (when the body is
+    /// large enough to be worth a segment of its own); `false` when nothing is ready.
+    pub fn poll_transmit_queue(&mut self, now: Instant, queue: &mut WriteQueue) -> bool {
+        match self.next_frame(now) {
+            Some(m) => {
+                queue.push_message(&m);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn next_frame(&mut self, now: Instant) -> Option<MsrpMessage> {
         if let Some(m) = self.control.pop_front() {
-            m.encode(out);
-            return true;
+            return Some(m);
         }
         let n = self.sessions.len();
         for k in 0..n {
             let i = (self.next + k) % n;
             if let Some(m) = self.sessions[i].1.poll_transmit(now) {
                 self.next = (i + 1) % n;
-                m.encode(out);
                 self.collect_events();
-                return true;
+                return Some(m);
             }
         }
-        false
+        None
     }
 
     /// The next event.
@@ -242,4 +262,126 @@ impl MsrpConnection {
 /// Whether the frame is addressed to `uri` (its first To-Path URI matches).
 pub fn is_addressed_to(msg: &MsrpMessage, uri: &MsrpUri) -> bool {
     msg.headers.to_path.first().is_some_and(|u| u.matches(uri))
+}
+
+/// Bodies at least this large are queued as their own segment instead of being copied.
+const BODY_SEGMENT_MIN: usize = 2048;
+
+/// Encoded frames waiting to be written, as a [`Buf`] of segments: heads, end-lines and small
+/// frames are copied into a shared buffer, large bodies are kept as the [`Bytes`] the session
+/// handed out (slices of the message being sent), so writing them is one vectored write of
+/// head, body and end-line with no copy of the body.
+#[derive(Debug, Default)]
+pub struct WriteQueue {
+    /// Complete segments, oldest first.
+    segments: VecDeque<Bytes>,
+    /// Bytes after the last segment (heads and end-lines being gathered).
+    tail: BytesMut,
+    /// Bytes queued in total.
+    len: usize,
+}
+
+impl WriteQueue {
+    /// An empty queue.
+    pub fn new() -> Self {
+        WriteQueue::default()
+    }
+
+    /// Encodes `msg` onto the end of the queue.
+    pub fn push_message(&mut self, msg: &MsrpMessage) {
+        let before = self.tail.len();
+        if msg.body.len() < BODY_SEGMENT_MIN {
+            msg.encode(&mut self.tail);
+            self.len += self.tail.len() - before;
+            return;
+        }
+        if self.tail.capacity() - self.tail.len() < 512 {
+            self.tail.reserve(8 * 1024);
+        }
+        msg.encode_head(&mut self.tail);
+        self.len += self.tail.len() - before + msg.body.len();
+        self.segments.push_back(self.tail.split().freeze());
+        self.segments.push_back(msg.body.clone());
+        let before = self.tail.len();
+        msg.encode_tail(&mut self.tail);
+        self.len += self.tail.len() - before;
+    }
+
+    /// Appends raw bytes.
+    pub fn push_bytes(&mut self, bytes: Bytes) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.len += bytes.len();
+        if bytes.len() < BODY_SEGMENT_MIN {
+            self.tail.extend_from_slice(&bytes);
+        } else {
+            if !self.tail.is_empty() {
+                self.segments.push_back(self.tail.split().freeze());
+            }
+            self.segments.push_back(bytes);
+        }
+    }
+
+    /// Bytes queued.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Buf for WriteQueue {
+    fn remaining(&self) -> usize {
+        self.len
+    }
+
+    fn chunk(&self) -> &[u8] {
+        match self.segments.front() {
+            Some(s) => s,
+            None => &self.tail,
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        for s in &self.segments {
+            if n == dst.len() {
+                return n;
+            }
+            if !s.is_empty() {
+                dst[n] = std::io::IoSlice::new(s);
+                n += 1;
+            }
+        }
+        if n < dst.len() && !self.tail.is_empty() {
+            dst[n] = std::io::IoSlice::new(&self.tail);
+            n += 1;
+        }
+        n
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        cnt = cnt.min(self.len);
+        self.len -= cnt;
+        while cnt > 0 {
+            match self.segments.front_mut() {
+                Some(s) if s.len() <= cnt => {
+                    cnt -= s.len();
+                    self.segments.pop_front();
+                }
+                Some(s) => {
+                    s.advance(cnt);
+                    cnt = 0;
+                }
+                None => {
+                    self.tail.advance(cnt.min(self.tail.len()));
+                    cnt = 0;
+                }
+            }
+        }
+    }
 }

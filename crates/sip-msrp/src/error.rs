@@ -130,4 +130,10 @@ pub enum SessionError {
     /// The session was closed.
     #[error("MSRP session: closed")]
     Closed,
+    /// More bytes were fed to a streamed message than it takes now.
+    #[error("MSRP session: streamed message takes {wanted} more bytes now")]
+    StreamFull {
+        /// How many it takes now.
+        wanted: usize,
+    },
 }

@@ -69,7 +69,7 @@ mod session;
 pub mod setup;
 mod uri;
 
-pub use connection::{ConnectionEvent, MsrpConnection, is_addressed_to};
+pub use connection::{ConnectionEvent, MsrpConnection, WriteQueue, is_addressed_to};
 pub use error::{CodecError, SessionError, UriError};
 pub use message::{
     ByteRange, Continuation, DecodedFrame, Decoder, FailureReport, Headers, Limits, Method,
@@ -77,7 +77,7 @@ pub use message::{
 };
 pub use relay::{RelayAuth, RelayAuthStep};
 pub use session::{
-    IncomingChunk, IncomingMessage, IncomingMode, MsrpSession, OutgoingMessage, SessionConfig,
-    SessionEvent, default_reason,
+    IncomingChunk, IncomingMessage, IncomingMode, MsrpSession, OutgoingMessage,
+    STREAM_WINDOW_CHUNKS, SessionConfig, SessionEvent, default_reason,
 };
 pub use uri::{DEFAULT_PORT, MsrpUri};

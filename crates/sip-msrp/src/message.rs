@@ -18,7 +18,7 @@ use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
 use crate::error::{CodecError, UriError};
-use crate::uri::{MsrpUri, parse_path, path_to_string};
+use crate::uri::{MsrpUri, parse_path};
 
 /// The request method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -312,7 +312,7 @@ impl Default for Limits {
 }
 
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b".-+%=".contains(&b)
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+' | b'%' | b'=')
 }
 
 /// Whether `s` is an MSRP `ident` (transaction and message IDs): 4 to 32 characters, the first
@@ -361,8 +361,14 @@ fn start_line(i: &[u8]) -> IResult<&[u8], (&[u8], RawStart<'_>)> {
 }
 
 fn header_line(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
-    let (i, name) =
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b"-_.!%*+`'~".contains(&b)).parse(i)?;
+    let (i, name) = take_while1(|b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'%' | b'*' | b'+' | b'`' | b'\'' | b'~'
+            )
+    })
+    .parse(i)?;
     let (i, _) = tag(&b":"[..]).parse(i)?;
     let (i, _) = take_while(|b: u8| b == b' ' || b == b'\t').parse(i)?;
     let (i, value) = rest(i)?;
@@ -373,7 +379,7 @@ fn header_line(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
 struct Head {
     transaction_id: String,
     start: StartLine,
-    raw_headers: Vec<(String, String)>,
+    headers: ParsedHeaders,
     /// Offset of the first body byte; `None` when the head ended with the end-line.
     body_start: Option<usize>,
     /// Offset just past the whole frame when it has no body.
@@ -381,9 +387,23 @@ struct Head {
     continuation: Continuation,
 }
 
+/// The position of the first CRLF in `buf` (a search for LF: cheaper per line than building a
+/// substring searcher).
+fn find_crlf(buf: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'\n', &buf[from..]) {
+        let at = from + i;
+        if at > 0 && buf[at - 1] == b'\r' {
+            return Some(at - 1);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Parses the head of the frame at the start of `buf`. `Ok(None)`: more bytes are needed.
 fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
-    let Some(first_end) = memmem::find(buf, b"\r\n") else {
+    let Some(first_end) = find_crlf(buf) else {
         if buf.len() > limits.max_head {
             return Err(CodecError::HeadTooLarge {
                 limit: limits.max_head,
@@ -412,7 +432,8 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
         }
     };
     let mut pos = first_end + 2;
-    let mut raw_headers = Vec::new();
+    let mut parser = HeaderParser::default();
+    let mut count = 0;
     let mut end_line = Vec::with_capacity(7 + tid.len());
     end_line.extend_from_slice(b"-------");
     end_line.extend_from_slice(tid.as_bytes());
@@ -422,7 +443,7 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
                 limit: limits.max_head,
             });
         }
-        let Some(len) = memmem::find(&buf[pos..], b"\r\n") else {
+        let Some(len) = find_crlf(&buf[pos..]) else {
             if buf.len() - pos > limits.max_head {
                 return Err(CodecError::HeadTooLarge {
                     limit: limits.max_head,
@@ -436,7 +457,7 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
             return Ok(Some(Head {
                 transaction_id: tid.to_owned(),
                 start,
-                raw_headers,
+                headers: parser.finish(),
                 body_start: Some(next),
                 frame_end: next,
                 continuation: Continuation::End,
@@ -447,31 +468,32 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<Head>, CodecError> {
             return Ok(Some(Head {
                 transaction_id: tid.to_owned(),
                 start,
-                raw_headers,
+                headers: parser.finish(),
                 body_start: None,
                 frame_end: next,
                 continuation: flag,
             }));
         }
-        if raw_headers.len() >= limits.max_headers {
+        if count >= limits.max_headers {
             return Err(CodecError::TooManyHeaders {
                 limit: limits.max_headers,
             });
         }
-        let line_no = raw_headers.len() + 1;
+        count += 1;
+        let line_no = count;
         let (_, (name, value)) =
             header_line(line).map_err(|_| CodecError::HeaderLine { line: line_no })?;
         let name =
             std::str::from_utf8(name).map_err(|_| CodecError::HeaderLine { line: line_no })?;
         let value =
             std::str::from_utf8(value).map_err(|_| CodecError::HeaderLine { line: line_no })?;
-        raw_headers.push((name.to_owned(), value.trim_end().to_owned()));
+        parser.line(name, value.trim_end());
         pos = next;
     }
 }
 
-fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
-    let mut h = Headers::default();
+/// Parses one header line into `h`.
+fn apply_header(h: &mut Headers, name: &str, value: &str) -> Result<(), CodecError> {
     let path = |name: &'static str, v: &str| {
         parse_path(v).map_err(|source: UriError| CodecError::Uri { name, source })
     };
@@ -483,12 +505,21 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
         v.parse::<u32>()
             .map_err(|_| CodecError::HeaderValue { name })
     };
-    for (name, value) in raw {
-        let lower = name.to_ascii_lowercase();
-        match lower.as_str() {
-            "to-path" => h.to_path = path("To-Path", &value)?,
-            "from-path" => h.from_path = path("From-Path", &value)?,
-            "use-path" => h.use_path = path("Use-Path", &value)?,
+    // Header names are matched case-insensitively without allocating.
+    let mut lower_buf = [0u8; 24];
+    let lower = match lower_buf.get_mut(..name.len()) {
+        Some(l) => {
+            l.copy_from_slice(name.as_bytes());
+            l.make_ascii_lowercase();
+            std::str::from_utf8(l).unwrap_or("")
+        }
+        None => "",
+    };
+    {
+        match lower {
+            "to-path" => h.to_path = path("To-Path", value)?,
+            "from-path" => h.from_path = path("From-Path", value)?,
+            "use-path" => h.use_path = path("Use-Path", value)?,
             "message-id" => {
                 let v = value.trim();
                 if !is_ident(v) {
@@ -498,7 +529,7 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
             }
             "byte-range" => {
                 h.byte_range = Some(
-                    ByteRange::parse(&value)
+                    ByteRange::parse(value)
                         .ok_or(CodecError::HeaderValue { name: "Byte-Range" })?,
                 );
             }
@@ -527,7 +558,7 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
             }
             "status" => {
                 h.status =
-                    Some(Status::parse(&value).ok_or(CodecError::HeaderValue { name: "Status" })?);
+                    Some(Status::parse(value).ok_or(CodecError::HeaderValue { name: "Status" })?);
             }
             "content-type" => {
                 let v = value.trim();
@@ -538,16 +569,71 @@ fn typed_headers(raw: Vec<(String, String)>) -> Result<Headers, CodecError> {
                 }
                 h.content_type = Some(v.to_owned());
             }
-            "expires" => h.expires = Some(seconds("Expires", &value)?),
-            "min-expires" => h.min_expires = Some(seconds("Min-Expires", &value)?),
-            "max-expires" => h.max_expires = Some(seconds("Max-Expires", &value)?),
-            "www-authenticate" => h.www_authenticate.push(value),
-            "authorization" => h.authorization = Some(value),
-            "authentication-info" => h.authentication_info = Some(value),
-            _ => h.extensions.push((name, value)),
+            "expires" => h.expires = Some(seconds("Expires", value)?),
+            "min-expires" => h.min_expires = Some(seconds("Min-Expires", value)?),
+            "max-expires" => h.max_expires = Some(seconds("Max-Expires", value)?),
+            "www-authenticate" => h.www_authenticate.push(value.to_owned()),
+            "authorization" => h.authorization = Some(value.to_owned()),
+            "authentication-info" => h.authentication_info = Some(value.to_owned()),
+            _ => h.extensions.push((name.to_owned(), value.to_owned())),
         }
     }
-    Ok(h)
+    Ok(())
+}
+
+/// The headers of a frame, or why they are bad with the raw paths (for a 400 response).
+type ParsedHeaders = Result<Headers, BadHeaders>;
+
+#[derive(Debug)]
+struct BadHeaders {
+    error: CodecError,
+    from_path: Option<String>,
+    to_path: Option<String>,
+}
+
+/// Parses header lines one by one; the first bad one decides the error, and the raw paths are
+/// kept for the answer.
+#[derive(Default)]
+struct HeaderParser<'a> {
+    headers: Headers,
+    error: Option<CodecError>,
+    from_raw: Option<&'a str>,
+    to_raw: Option<&'a str>,
+}
+
+impl<'a> HeaderParser<'a> {
+    fn line(&mut self, name: &'a str, value: &'a str) {
+        if self.from_raw.is_none() && name.eq_ignore_ascii_case("From-Path") {
+            self.from_raw = Some(value);
+        }
+        if self.to_raw.is_none() && name.eq_ignore_ascii_case("To-Path") {
+            self.to_raw = Some(value);
+        }
+        if self.error.is_none()
+            && let Err(e) = apply_header(&mut self.headers, name, value)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(self) -> ParsedHeaders {
+        let h = self.headers;
+        let error = self.error.or(if h.to_path.is_empty() {
+            Some(CodecError::MissingHeader("To-Path"))
+        } else if h.from_path.is_empty() {
+            Some(CodecError::MissingHeader("From-Path"))
+        } else {
+            None
+        });
+        match error {
+            None => Ok(h),
+            Some(error) => Err(BadHeaders {
+                error,
+                from_path: self.from_raw.map(str::to_owned),
+                to_path: self.to_raw.map(str::to_owned),
+            }),
+        }
+    }
 }
 
 /// What [`Decoder::decode`] read.
@@ -588,10 +674,12 @@ pub struct Decoder {
 struct PendingBody {
     transaction_id: String,
     start: StartLine,
-    raw_headers: Vec<(String, String)>,
+    headers: ParsedHeaders,
     body_start: usize,
     scan_from: usize,
+    /// `CRLF -------<transaction-id>`, and its searcher.
     end_pattern: Vec<u8>,
+    finder: memmem::Finder<'static>,
 }
 
 impl Decoder {
@@ -621,7 +709,7 @@ impl Decoder {
                     return Ok(Some(finish(
                         head.transaction_id,
                         head.start,
-                        head.raw_headers,
+                        head.headers,
                         Bytes::new(),
                         head.continuation,
                     )));
@@ -630,10 +718,12 @@ impl Decoder {
                     let mut end_pattern = Vec::with_capacity(9 + head.transaction_id.len());
                     end_pattern.extend_from_slice(b"\r\n-------");
                     end_pattern.extend_from_slice(head.transaction_id.as_bytes());
+                    let finder = memmem::Finder::new(&end_pattern).into_owned();
                     self.pending = Some(PendingBody {
+                        finder,
                         transaction_id: head.transaction_id,
                         start: head.start,
-                        raw_headers: head.raw_headers,
+                        headers: head.headers,
                         body_start,
                         scan_from: body_start,
                         end_pattern,
@@ -644,9 +734,8 @@ impl Decoder {
         let Some(p) = self.pending.as_mut() else {
             return Ok(None);
         };
-        let finder = memmem::Finder::new(&p.end_pattern);
         loop {
-            let Some(found) = finder.find(&buf[p.scan_from..]) else {
+            let Some(found) = p.finder.find(&buf[p.scan_from..]) else {
                 let body_len = buf.len() - p.body_start;
                 if body_len > self.limits.max_body + p.end_pattern.len() + 3 {
                     return Err(CodecError::BodyTooLarge {
@@ -684,7 +773,7 @@ impl Decoder {
             return Ok(Some(finish(
                 p.transaction_id,
                 p.start,
-                p.raw_headers,
+                p.headers,
                 frame.freeze(),
                 flag.unwrap_or_default(),
             )));
@@ -695,27 +784,12 @@ impl Decoder {
 fn finish(
     transaction_id: String,
     start: StartLine,
-    raw: Vec<(String, String)>,
+    headers: ParsedHeaders,
     body: Bytes,
     continuation: Continuation,
 ) -> DecodedFrame {
     let is_request = matches!(start, StartLine::Request(_));
-    let raw_value = |name: &str| {
-        raw.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let (from_path, to_path) = (raw_value("From-Path"), raw_value("To-Path"));
-    let checked = typed_headers(raw).and_then(|h| {
-        if h.to_path.is_empty() {
-            Err(CodecError::MissingHeader("To-Path"))
-        } else if h.from_path.is_empty() {
-            Err(CodecError::MissingHeader("From-Path"))
-        } else {
-            Ok(h)
-        }
-    });
-    match checked {
+    match headers {
         Ok(headers) => DecodedFrame::Message(MsrpMessage {
             transaction_id,
             start,
@@ -723,12 +797,12 @@ fn finish(
             body,
             continuation,
         }),
-        Err(error) => DecodedFrame::Malformed {
+        Err(bad) => DecodedFrame::Malformed {
             transaction_id,
             is_request,
-            from_path,
-            to_path,
-            error,
+            from_path: bad.from_path,
+            to_path: bad.to_path,
+            error: bad.error,
         },
     }
 }
@@ -820,39 +894,61 @@ impl MsrpMessage {
 
     /// Writes the frame.
     pub fn encode(&self, out: &mut BytesMut) {
+        out.reserve(self.body.len() + 64);
+        self.encode_head(out);
+        out.extend_from_slice(&self.body);
+        self.encode_tail(out);
+    }
+
+    /// Whether the frame has a body section (a Content-Type or body bytes): then a blank line
+    /// follows the headers and a CRLF the body.
+    fn has_body(&self) -> bool {
+        self.headers.content_type.is_some() || !self.body.is_empty()
+    }
+
+    /// Writes the part of the frame before the body: the start line, the headers and, when
+    /// there is a body, the blank line. [`encode_head`](Self::encode_head), then the body,
+    /// then [`encode_tail`](Self::encode_tail) is [`encode`](Self::encode); a writer can send
+    /// the body from its own buffer (vectored I/O) instead of copying it.
+    pub fn encode_head(&self, out: &mut BytesMut) {
         use std::fmt::Write as _;
-        let mut head = String::with_capacity(256);
-        let _ = write!(head, "MSRP {} ", self.transaction_id);
+        // Writes into the BytesMut directly (its fmt::Write never fails).
+        let _ = write!(out, "MSRP {} ", self.transaction_id);
         match &self.start {
-            StartLine::Request(m) => head.push_str(m.as_str()),
+            StartLine::Request(m) => out.extend_from_slice(m.as_str().as_bytes()),
             StartLine::Response { code, comment } => {
-                let _ = write!(head, "{code:03}");
+                let _ = write!(out, "{code:03}");
                 if let Some(c) = comment {
-                    let _ = write!(head, " {c}");
+                    let _ = write!(out, " {c}");
                 }
             }
         }
-        head.push_str("\r\n");
+        out.extend_from_slice(b"\r\n");
         let h = &self.headers;
-        let _ = write!(head, "To-Path: {}\r\n", path_to_string(&h.to_path));
-        let _ = write!(head, "From-Path: {}\r\n", path_to_string(&h.from_path));
+        out.extend_from_slice(b"To-Path: ");
+        write_path(out, &h.to_path);
+        out.extend_from_slice(b"\r\nFrom-Path: ");
+        write_path(out, &h.from_path);
+        out.extend_from_slice(b"\r\n");
         if let Some(v) = &h.message_id {
-            let _ = write!(head, "Message-ID: {v}\r\n");
+            header(out, "Message-ID", v);
         }
         if let Some(v) = h.success_report {
-            let _ = write!(head, "Success-Report: {}\r\n", if v { "yes" } else { "no" });
+            header(out, "Success-Report", if v { "yes" } else { "no" });
         }
         if let Some(v) = h.failure_report {
-            let _ = write!(head, "Failure-Report: {}\r\n", v.as_str());
+            header(out, "Failure-Report", v.as_str());
         }
         if let Some(v) = &h.byte_range {
-            let _ = write!(head, "Byte-Range: {v}\r\n");
+            let _ = write!(out, "Byte-Range: {v}\r\n");
         }
         if let Some(v) = &h.status {
-            let _ = write!(head, "Status: {v}\r\n");
+            let _ = write!(out, "Status: {v}\r\n");
         }
         if !h.use_path.is_empty() {
-            let _ = write!(head, "Use-Path: {}\r\n", path_to_string(&h.use_path));
+            out.extend_from_slice(b"Use-Path: ");
+            write_path(out, &h.use_path);
+            out.extend_from_slice(b"\r\n");
         }
         for (name, v) in [
             ("Expires", h.expires),
@@ -860,32 +956,33 @@ impl MsrpMessage {
             ("Max-Expires", h.max_expires),
         ] {
             if let Some(v) = v {
-                let _ = write!(head, "{name}: {v}\r\n");
+                let _ = write!(out, "{name}: {v}\r\n");
             }
         }
         for v in &h.www_authenticate {
-            let _ = write!(head, "WWW-Authenticate: {v}\r\n");
+            header(out, "WWW-Authenticate", v);
         }
         if let Some(v) = &h.authorization {
-            let _ = write!(head, "Authorization: {v}\r\n");
+            header(out, "Authorization", v);
         }
         if let Some(v) = &h.authentication_info {
-            let _ = write!(head, "Authentication-Info: {v}\r\n");
+            header(out, "Authentication-Info", v);
         }
         for (n, v) in &h.extensions {
-            let _ = write!(head, "{n}: {v}\r\n");
+            header(out, n, v);
         }
-        let has_body = h.content_type.is_some() || !self.body.is_empty();
-        out.reserve(head.len() + self.body.len() + 48);
-        out.extend_from_slice(head.as_bytes());
         if let Some(ct) = &h.content_type {
-            out.extend_from_slice(b"Content-Type: ");
-            out.extend_from_slice(ct.as_bytes());
+            header(out, "Content-Type", ct);
+        }
+        if self.has_body() {
             out.extend_from_slice(b"\r\n");
         }
-        if has_body {
-            out.extend_from_slice(b"\r\n");
-            out.extend_from_slice(&self.body);
+    }
+
+    /// Writes the part of the frame after the body: the CRLF that closes a body, and the
+    /// end-line.
+    pub fn encode_tail(&self, out: &mut BytesMut) {
+        if self.has_body() {
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b"-------");
@@ -898,6 +995,23 @@ impl MsrpMessage {
         let mut out = BytesMut::with_capacity(self.encoded_len_hint());
         self.encode(&mut out);
         out.freeze()
+    }
+}
+
+fn header(out: &mut BytesMut, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+fn write_path(out: &mut BytesMut, path: &[MsrpUri]) {
+    use std::fmt::Write as _;
+    for (i, u) in path.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b" ");
+        }
+        let _ = write!(out, "{u}");
     }
 }
 

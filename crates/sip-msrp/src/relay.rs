@@ -6,6 +6,10 @@
 //! `a=path` and in the To-Path of its requests, and how long it holds the reservation
 //! (`Expires`). A 423 carries `Min-Expires`/`Max-Expires` to retry with.
 //!
+//! The reservation must be renewed before it expires: feed responses with
+//! [`RelayAuth::handle_response_at`], and at [`RelayAuth::poll_timeout`] (three quarters of
+//! the granted time) [`RelayAuth::handle_timeout`] gives the refreshing AUTH to send.
+//!
 //! ```
 //! use sip_core::digest::Credentials;
 //! use sip_msrp::{MsrpUri, RelayAuth, RelayAuthStep};
@@ -18,6 +22,8 @@
 //! assert!(first.headers.authorization.is_none());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -61,6 +67,8 @@ pub struct RelayAuth {
     expires: Option<u32>,
     pending: Option<String>,
     attempts: u32,
+    /// When to send the refreshing AUTH.
+    refresh_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for RelayAuth {
@@ -85,6 +93,7 @@ impl RelayAuth {
             expires: None,
             pending: None,
             attempts: 0,
+            refresh_at: None,
         }
     }
 
@@ -134,6 +143,43 @@ impl RelayAuth {
     pub fn start(&mut self) -> MsrpMessage {
         self.attempts = 0;
         self.request()
+    }
+
+    /// Takes a response from the relay at `now`; when it grants the reservation for a time,
+    /// the refresh is scheduled (see [`poll_timeout`](Self::poll_timeout)).
+    pub fn handle_response_at(&mut self, now: Instant, response: &MsrpMessage) -> RelayAuthStep {
+        let step = self.handle_response(response);
+        match &step {
+            RelayAuthStep::Authenticated { expires, .. } => {
+                self.refresh_at = expires.map(|e| now + refresh_after(e));
+            }
+            RelayAuthStep::Failed { .. } => self.refresh_at = None,
+            _ => {}
+        }
+        step
+    }
+
+    /// When the reservation must be refreshed ([`handle_timeout`](Self::handle_timeout)).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.refresh_at
+    }
+
+    /// At or after [`poll_timeout`](Self::poll_timeout): the AUTH that renews the
+    /// reservation (answering the last challenge again; a 401 with a new nonce is answered
+    /// as usual through [`handle_response_at`](Self::handle_response_at)). `None` when no
+    /// refresh is due.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<MsrpMessage> {
+        if self.refresh_at.is_none_or(|t| t > now) {
+            return None;
+        }
+        self.refresh_at = None;
+        self.attempts = 0;
+        if self.digest.realms().next().is_some()
+            && let RelayAuthStep::Send(m) = self.authorized_request()
+        {
+            return Some(*m);
+        }
+        Some(self.request())
     }
 
     /// Takes a response from the relay.
@@ -225,6 +271,11 @@ impl RelayAuth {
             },
         }
     }
+}
+
+/// How long after a grant of `expires` seconds the refresh goes out: at three quarters of it.
+fn refresh_after(expires: u32) -> Duration {
+    Duration::from_millis(u64::from(expires) * 750)
 }
 
 #[cfg(test)]
@@ -332,5 +383,57 @@ mod tests {
             auth.handle_response(&again),
             RelayAuthStep::Failed { code: 401, .. }
         ));
+    }
+
+    #[test]
+    fn reservation_is_refreshed_before_it_expires_on_virtual_time() {
+        let relay: MsrpUri = "msrp://127.0.0.1:12855;tcp".parse().unwrap();
+        let me = MsrpUri::new(false, "127.0.0.1", 40000, "abcdefgh");
+        let mut auth = RelayAuth::new(relay.clone(), me, Credentials::new("alice", "pw"), 3);
+        let t0 = Instant::now();
+        let first = auth.start();
+        let mut c = response(&first, 401);
+        c.headers
+            .www_authenticate
+            .push(r#"Digest realm="r", nonce="n1", qop="auth""#.into());
+        let RelayAuthStep::Send(second) = auth.handle_response_at(t0, &c) else {
+            panic!("expected an authorized AUTH")
+        };
+        assert_eq!(auth.poll_timeout(), None);
+        let mut ok = response(&second, 200);
+        ok.headers.use_path = vec![relay.clone()];
+        ok.headers.expires = Some(300);
+        assert!(matches!(
+            auth.handle_response_at(t0, &ok),
+            RelayAuthStep::Authenticated {
+                expires: Some(300),
+                ..
+            }
+        ));
+        // Refreshed at three quarters of the 300 s, not before.
+        let due = t0 + Duration::from_secs(225);
+        assert_eq!(auth.poll_timeout(), Some(due));
+        assert!(
+            auth.handle_timeout(due - Duration::from_millis(1))
+                .is_none()
+        );
+        let refresh = auth.handle_timeout(due).expect("refreshing AUTH");
+        assert_eq!(refresh.method(), Some(&Method::Auth));
+        assert_eq!(refresh.headers.to_path, vec![relay.clone()]);
+        let value = refresh.headers.authorization.clone().expect("credentials");
+        let parsed = sip_core::digest::DigestResponse::parse(&value).unwrap();
+        assert!(verify(&parsed, StoredSecret::Password("pw"), "AUTH", None));
+        assert_eq!(auth.poll_timeout(), None);
+        assert!(auth.handle_timeout(due + Duration::from_secs(1)).is_none());
+        // The relay grants another 120 s: the next refresh is 90 s after this answer.
+        let mut ok = response(&refresh, 200);
+        ok.headers.use_path = vec![relay];
+        ok.headers.expires = Some(120);
+        let t1 = due + Duration::from_millis(5);
+        assert!(matches!(
+            auth.handle_response_at(t1, &ok),
+            RelayAuthStep::Authenticated { .. }
+        ));
+        assert_eq!(auth.poll_timeout(), Some(t1 + Duration::from_secs(90)));
     }
 }

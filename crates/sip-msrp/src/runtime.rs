@@ -12,13 +12,16 @@
 //!   [`SessionHandle::next_event`] from a bounded channel: while it is full the connection
 //!   stops reading from the socket, so a slow consumer slows the sender down.
 //!
-//! One task owns each connection and its [`MsrpConnection`]; a second task writes the frames
-//! it produces, through a channel of 8 frames, so that reading never waits for writing.
+//! One task owns each connection and its [`MsrpConnection`], and both reads and writes the
+//! socket: it waits for whichever is ready, so reading never waits for writing. Frames go out
+//! through a [`WriteQueue`] of at most about 256 KiB, in vectored writes that take chunk
+//! bodies straight from the message being sent.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -30,7 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::connection::{ConnectionEvent, MsrpConnection};
+use crate::connection::{ConnectionEvent, MsrpConnection, WriteQueue};
 use crate::error::SessionError;
 use crate::message::{FailureReport, Limits};
 use crate::relay::{RelayAuth, RelayAuthStep};
@@ -38,9 +41,12 @@ use crate::session::{MsrpSession, OutgoingMessage, SessionEvent};
 use crate::uri::MsrpUri;
 
 /// Capacity of each session's event channel.
-const EVENT_CAPACITY: usize = 64;
-/// Frames queued for the writer task.
-const WRITE_CAPACITY: usize = 8;
+const EVENT_CAPACITY: usize = 16;
+/// Bytes of encoded frames queued for the socket before the sessions are asked for more.
+const WRITE_HIGH_WATER: usize = 256 * 1024;
+/// Size of the read buffer, and the free space below which it is renewed.
+const READ_BUFFER: usize = 512 * 1024;
+const READ_MIN_SPARE: usize = 64 * 1024;
 
 /// How a sent message ended well.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,10 +131,14 @@ enum Command {
     },
 }
 
+/// The pieces of a streamed message's body, read by a feeder task.
+type FeedSource = mpsc::Receiver<io::Result<Bytes>>;
+
 enum SessionCommand {
     Send {
         msg: OutgoingMessage,
         reply: SendReply,
+        source: Option<FeedSource>,
     },
     Abort {
         message_id: String,
@@ -163,10 +173,78 @@ impl SessionHandle {
     ) -> Result<impl Future<Output = Result<SendOutcome, MsrpError>> + use<>, MsrpError> {
         let (reply, rx) = oneshot::channel();
         self.cmds
-            .send(SessionCommand::Send { msg, reply })
+            .send(SessionCommand::Send {
+                msg,
+                reply,
+                source: None,
+            })
             .await
             .map_err(|_| MsrpError::ConnectionClosed)?;
         Ok(async move { rx.await.unwrap_or(Err(MsrpError::ConnectionClosed)) })
+    }
+
+    /// Sends a streamed message ([`OutgoingMessage::streamed`]) whose body is read from
+    /// `source` while it is sent: a feeder task reads pieces of up to 64 KiB as the session
+    /// asks for them (it holds at most [`crate::STREAM_WINDOW_CHUNKS`] chunks, plus two pieces
+    /// in flight), so a large file is never wholly in memory. Resolves like
+    /// [`send`](Self::send); if `source` fails or ends before `stream_total` bytes, the
+    /// message is aborted and the send fails with [`MsrpError::Io`]. Bytes after
+    /// `stream_total` are not read.
+    pub async fn send_stream<R>(
+        &self,
+        msg: OutgoingMessage,
+        mut source: R,
+    ) -> Result<SendOutcome, MsrpError>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+    {
+        let Some(total) = msg.stream_total else {
+            return Err(MsrpError::Io(
+                "send_stream needs a message made with OutgoingMessage::streamed".into(),
+            ));
+        };
+        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(2);
+        let feeder = tokio::spawn(async move {
+            let mut left = total;
+            while left > 0 {
+                let piece = left.min(FEED_PIECE as u64);
+                let mut buf = BytesMut::with_capacity(piece as usize);
+                let mut limited = (&mut source).take(piece);
+                loop {
+                    match limited.read_buf(&mut buf).await {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    }
+                }
+                if buf.is_empty() {
+                    // Ended early: the closed channel tells the connection task.
+                    return;
+                }
+                left -= buf.len() as u64;
+                if tx.send(Ok(buf.freeze())).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let (reply, out) = oneshot::channel();
+        let sent = self
+            .cmds
+            .send(SessionCommand::Send {
+                msg,
+                reply,
+                source: Some(rx),
+            })
+            .await;
+        let result = match sent {
+            Ok(()) => out.await.unwrap_or(Err(MsrpError::ConnectionClosed)),
+            Err(_) => Err(MsrpError::ConnectionClosed),
+        };
+        feeder.abort();
+        result
     }
 
     /// Aborts an outgoing message.
@@ -180,7 +258,8 @@ impl SessionHandle {
     }
 
     /// The next incoming event: [`SessionEvent::MessageReceived`],
-    /// [`SessionEvent::ChunkReceived`] or [`SessionEvent::MessageAborted`]; `None` when the
+    /// [`SessionEvent::ChunkReceived`], [`SessionEvent::MessageAborted`] or
+    /// [`SessionEvent::IncomingExpired`]; `None` when the
     /// session or its connection ended. (The outcomes of sent messages come from
     /// [`send`](Self::send).)
     pub async fn next_event(&mut self) -> Option<SessionEvent> {
@@ -208,7 +287,9 @@ impl MsrpConnectionHandle {
     }
 
     /// Runs the AUTH exchange with the relay at the other end of this connection; returns the
-    /// Use-Path and the Expires the relay granted.
+    /// Use-Path and the Expires the relay granted. The connection then keeps the reservation:
+    /// it sends a refreshing AUTH at three quarters of each granted Expires (answering new
+    /// challenges), for as long as it lives.
     pub async fn authenticate(
         &self,
         auth: RelayAuth,
@@ -397,6 +478,19 @@ impl MsrpListener {
     }
 }
 
+/// A streamed message being fed from its source.
+struct Feed {
+    session: String,
+    message_id: String,
+    source: FeedSource,
+    /// A piece received and not yet (wholly) given to the session; `Some(None)`: the source
+    /// is finished.
+    received: Option<Option<io::Result<Bytes>>>,
+}
+
+/// Largest piece a feeder reads at once.
+const FEED_PIECE: usize = 64 * 1024;
+
 struct SessionLink {
     events: mpsc::Sender<SessionEvent>,
     waiting: HashMap<String, (SendReply, bool, FailureReport)>,
@@ -407,6 +501,10 @@ struct Driver {
     links: HashMap<String, SessionLink>,
     stash: VecDeque<(String, SessionEvent)>,
     auth: Option<(Box<RelayAuth>, AuthReply)>,
+    /// The relay reservation to refresh before it expires (after a successful AUTH).
+    refresh: Option<Box<RelayAuth>>,
+    /// Streamed messages being fed.
+    feeds: Vec<Feed>,
     registry: Option<Registry>,
     self_tx: mpsc::Sender<Command>,
     ever_attached: bool,
@@ -470,10 +568,18 @@ impl Driver {
                     return;
                 };
                 match c {
-                    SessionCommand::Send { msg, reply } => {
+                    SessionCommand::Send { msg, reply, source } => {
                         let (sr, fr) = (msg.success_report, msg.failure_report);
                         match session.send_message(msg) {
                             Ok(mid) => {
+                                if let Some(source) = source {
+                                    self.feeds.push(Feed {
+                                        session: id.clone(),
+                                        message_id: mid.clone(),
+                                        source,
+                                        received: None,
+                                    });
+                                }
                                 link.waiting.insert(mid, (reply, sr, fr));
                             }
                             Err(e) => {
@@ -500,11 +606,89 @@ impl Driver {
                 }
             }
             Command::Auth { mut auth, reply } => {
+                self.refresh = None;
                 let m = auth.start();
                 self.conn.send_raw(m);
                 self.auth = Some((auth, reply));
             }
         }
+    }
+
+    /// Gives streamed messages the pieces their feeders read, as far as the sessions take
+    /// them; a source that failed or ended early aborts its message. Returns the indices of
+    /// the feeds that want more and have nothing received.
+    fn pump_feeds(&mut self) -> Vec<usize> {
+        let mut hungry = Vec::new();
+        let mut i = 0;
+        while i < self.feeds.len() {
+            let f = &mut self.feeds[i];
+            let Some(session) = self.conn.session_mut(&f.session) else {
+                self.feeds.swap_remove(i);
+                continue;
+            };
+            let mut failure = None;
+            let mut done = false;
+            loop {
+                let Some(wanted) = session.stream_wanted(&f.message_id) else {
+                    // Sent, aborted or failed: nothing more to feed.
+                    done = true;
+                    break;
+                };
+                if wanted == 0 {
+                    break;
+                }
+                let piece = match f.received.take() {
+                    Some(p) => p,
+                    None => match f.source.try_recv() {
+                        Ok(p) => Some(p),
+                        Err(mpsc::error::TryRecvError::Empty) => {
+                            hungry.push(i);
+                            break;
+                        }
+                        Err(mpsc::error::TryRecvError::Disconnected) => None,
+                    },
+                };
+                match piece {
+                    Some(Ok(mut b)) => {
+                        let now = b.split_to(wanted.min(b.len()));
+                        if !b.is_empty() {
+                            f.received = Some(Some(Ok(b)));
+                        }
+                        if session.feed(&f.message_id, now).is_err() {
+                            failure = Some("streamed message refused its bytes".to_owned());
+                            break;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        failure = Some(e.to_string());
+                        break;
+                    }
+                    None => {
+                        failure = Some("the source ended before the message size".to_owned());
+                        break;
+                    }
+                }
+            }
+            if let Some(reason) = failure {
+                let _ = session.abort(&f.message_id);
+                let f = self.feeds.swap_remove(i);
+                hungry.retain(|&h| h != i);
+                if let Some((reply, ..)) = self
+                    .links
+                    .get_mut(&f.session)
+                    .and_then(|l| l.waiting.remove(&f.message_id))
+                {
+                    let _ = reply.send(Err(MsrpError::Io(reason)));
+                }
+                continue;
+            }
+            if done {
+                self.feeds.swap_remove(i);
+                continue;
+            }
+            i += 1;
+        }
+        hungry
     }
 
     /// Routes connection events: outcomes to waiting senders, incoming data to the session
@@ -525,7 +709,7 @@ impl Driver {
                         .as_deref()
                         .is_some_and(|id| self.conn.session_mut(id).is_some())
                     {
-                        self.conn.handle_message(Instant::now(), *message);
+                        self.conn.handle_message(now(), *message);
                         continue;
                     }
                     let pending = match (&self.registry, id) {
@@ -537,25 +721,40 @@ impl Driver {
                     match pending {
                         Some(p) => {
                             self.attach(p.session, p.events, p.cmds);
-                            self.conn.handle_message(Instant::now(), *message);
+                            self.conn.handle_message(now(), *message);
                         }
                         None => self.conn.reject_unknown(&message),
                     }
                 }
                 ConnectionEvent::UnmatchedResponse { message } => {
+                    let now = now();
                     if let Some((mut auth, reply)) = self.auth.take() {
-                        match auth.handle_response(&message) {
+                        match auth.handle_response_at(now, &message) {
                             RelayAuthStep::Send(m) => {
                                 self.conn.send_raw(*m);
                                 self.auth = Some((auth, reply));
                             }
                             RelayAuthStep::Authenticated { use_path, expires } => {
                                 let _ = reply.send(Ok((use_path, expires)));
+                                if auth.poll_timeout().is_some() {
+                                    self.refresh = Some(auth);
+                                }
                             }
                             RelayAuthStep::Failed { code, reason } => {
                                 let _ = reply.send(Err(MsrpError::RelayAuth { code, reason }));
                             }
                             _ => self.auth = Some((auth, reply)),
+                        }
+                    } else if let Some(mut refresh) = self.refresh.take() {
+                        // A response to a refreshing AUTH: answer a new challenge, keep the
+                        // next refresh time; a refusal ends the refreshing.
+                        match refresh.handle_response_at(now, &message) {
+                            RelayAuthStep::Send(m) => {
+                                self.conn.send_raw(*m);
+                                self.refresh = Some(refresh);
+                            }
+                            RelayAuthStep::Failed { .. } => {}
+                            _ => self.refresh = Some(refresh),
                         }
                     }
                 }
@@ -619,7 +818,8 @@ impl Driver {
             ),
             e @ (SessionEvent::MessageReceived(_)
             | SessionEvent::ChunkReceived(_)
-            | SessionEvent::MessageAborted { .. }) => {
+            | SessionEvent::MessageAborted { .. }
+            | SessionEvent::IncomingExpired { .. }) => {
                 if !self.stash.is_empty() {
                     self.stash.push_back((session, e));
                 } else if let Err(mpsc::error::TrySendError::Full(e)) = link.events.try_send(e) {
@@ -627,6 +827,69 @@ impl Driver {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// The current time for the sans-IO cores, from tokio's clock (so that the timers run on
+/// virtual time when it is paused, as in tests).
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// What the socket future of the connection task did.
+enum Io {
+    Read(io::Result<usize>),
+    /// A write (`Some(bytes)`) or a flush (`None`).
+    Write(io::Result<Option<usize>>),
+}
+
+/// Reads in a row before a pending write goes first.
+const READ_BURST: usize = 4;
+
+/// The read buffer and a few spent ones kept for reuse. Incoming bodies are handed out as
+/// slices of the buffer they were read into, so a buffer can be written again only when the
+/// application has dropped them all; reusing buffers then (instead of allocating fresh ones)
+/// saves the page faults of new memory on every buffer's worth of input.
+struct ReadBuffers {
+    current: BytesMut,
+    spent: Vec<BytesMut>,
+}
+
+/// How many spent read buffers a connection keeps at most (while the application holds on to
+/// what was read; one is let go whenever the current buffer can be reused in place).
+const READ_SPARES: usize = 16;
+
+impl ReadBuffers {
+    fn new() -> Self {
+        ReadBuffers {
+            current: BytesMut::with_capacity(READ_BUFFER),
+            spent: Vec::new(),
+        }
+    }
+
+    /// Makes sure the next read has room for [`READ_MIN_SPARE`] bytes. The bytes not yet
+    /// decoded (the start of a frame) stay in front.
+    fn make_room(&mut self) {
+        if self.current.capacity() - self.current.len() >= READ_MIN_SPARE {
+            return;
+        }
+        // Everything read into it is gone: start again at its beginning. The application
+        // keeps up, so the spares are not needed: let one go.
+        if self.current.try_reclaim(READ_MIN_SPARE) {
+            self.spent.pop();
+            return;
+        }
+        let need = self.current.len() + READ_MIN_SPARE;
+        let next = match self.spent.iter_mut().position(|b| b.try_reclaim(need)) {
+            Some(i) => self.spent.swap_remove(i),
+            None => BytesMut::with_capacity(READ_BUFFER.max(need)),
+        };
+        let mut old = std::mem::replace(&mut self.current, next);
+        self.current.extend_from_slice(&old);
+        old.clear();
+        if self.spent.len() < READ_SPARES {
+            self.spent.push(old);
         }
     }
 }
@@ -644,83 +907,37 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     let passive = registry.is_some();
     let mut handle_gone = false;
     let (mut reader, mut writer) = tokio::io::split(stream);
-    let (wtx, mut wrx) = mpsc::channel::<Bytes>(WRITE_CAPACITY);
-    let mut writer_task = tokio::spawn(async move {
-        // Small frames (responses, reports) queued together go out in one write.
-        const SMALL: usize = 4 * 1024;
-        let mut batch = BytesMut::new();
-        while let Some(mut frame) = wrx.recv().await {
-            loop {
-                if frame.len() >= SMALL {
-                    if !batch.is_empty() && writer.write_all(&batch).await.is_err() {
-                        return;
-                    }
-                    batch.clear();
-                    if writer.write_all(&frame).await.is_err() {
-                        return;
-                    }
-                } else {
-                    batch.extend_from_slice(&frame);
-                }
-                match wrx.try_recv() {
-                    Ok(next) if batch.len() < 64 * 1024 => frame = next,
-                    Ok(next) => {
-                        if writer.write_all(&batch).await.is_err() {
-                            return;
-                        }
-                        batch.clear();
-                        frame = next;
-                    }
-                    Err(_) => break,
-                }
-            }
-            if !batch.is_empty() && writer.write_all(&batch).await.is_err() {
-                return;
-            }
-            batch.clear();
-            if writer.flush().await.is_err() {
-                return;
-            }
-        }
-        let _ = writer.shutdown().await;
-    });
+    // Frames waiting for the socket; chunk bodies are not copied into it (see WriteQueue).
+    let mut wq = WriteQueue::new();
+    let mut need_flush = false;
+    let mut reads_in_a_row = 0usize;
     let mut d = Driver {
         conn: MsrpConnection::new(limits),
         links: HashMap::new(),
         stash: VecDeque::new(),
         auth: None,
+        refresh: None,
+        feeds: Vec::new(),
         registry,
         self_tx,
         ever_attached: false,
     };
-    let mut rbuf = BytesMut::with_capacity(256 * 1024);
+    let mut rbufs = ReadBuffers::new();
     loop {
         if handle_gone && d.links.is_empty() && d.auth.is_none() && (!passive || d.ever_attached) {
-            // Let the writer send what is queued (responses owed by closed sessions).
-            let mut out = BytesMut::new();
-            while d.conn.poll_transmit(Instant::now(), &mut out) {}
-            if !out.is_empty() {
-                let _ = wtx.send(out.freeze()).await;
+            // Send what is queued (responses owed by closed sessions), then close.
+            while d.conn.poll_transmit_queue(now(), &mut wq) {}
+            if writer.write_all_buf(&mut wq).await.is_ok() {
+                let _ = writer.shutdown().await;
             }
-            drop(wtx);
-            let _ = writer_task.await;
             return;
         }
         // Events first: they can queue responses (481, or a session attached just now).
         d.dispatch();
-        // Hand frames to the writer while it has room.
-        let mut write_blocked = false;
-        loop {
-            let Ok(permit) = wtx.try_reserve() else {
-                write_blocked = true;
-                break;
-            };
-            let mut out = BytesMut::new();
-            if !d.conn.poll_transmit(Instant::now(), &mut out) {
-                break;
-            }
-            permit.send(out.freeze());
-        }
+        let hungry = d.pump_feeds();
+        // Take frames while the write queue is short: the sessions keep the rest, so memory
+        // stays bounded when the peer reads slowly.
+        while wq.len() < WRITE_HIGH_WATER && d.conn.poll_transmit_queue(now(), &mut wq) {}
         d.dispatch();
         // Deliver stashed events while their channels have room.
         while let Some((sid, _)) = d.stash.front() {
@@ -745,36 +962,87 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
             .front()
             .and_then(|(sid, _)| d.links.get(sid))
             .map(|l| l.events.clone());
-        let deadline = d.conn.poll_timeout();
+        let deadline = match (
+            d.conn.poll_timeout(),
+            d.refresh.as_ref().and_then(|r| r.poll_timeout()),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // One task reads and writes the socket, through one future that polls both (so
+        // reading never waits for writing). Reading goes first for a few reads in a row, so
+        // that the responses to several chunks go out together in one write; then writing
+        // goes first once, so a peer that never stops sending cannot hold our frames back.
+        let can_read = d.stash.is_empty();
+        let want_write = need_flush || !wq.is_empty();
+        let read_first = reads_in_a_row < READ_BURST;
         tokio::select! {
+            io = std::future::poll_fn(|cx| {
+                for read_turn in [read_first, !read_first] {
+                    if read_turn && can_read {
+                        let read = std::pin::pin!(reader.read_buf(&mut rbufs.current)).poll(cx);
+                        if let Poll::Ready(r) = read {
+                            return Poll::Ready(Io::Read(r));
+                        }
+                    }
+                    if !read_turn && want_write {
+                        let written = if wq.is_empty() {
+                            std::pin::pin!(writer.flush()).poll(cx).map_ok(|()| None)
+                        } else {
+                            std::pin::pin!(writer.write_buf(&mut wq)).poll(cx).map_ok(Some)
+                        };
+                        if let Poll::Ready(w) = written {
+                            return Poll::Ready(Io::Write(w));
+                        }
+                    }
+                }
+                Poll::Pending
+            }), if can_read || want_write => match io {
+                Io::Read(Ok(0) | Err(_)) => break,
+                Io::Read(Ok(_)) => {
+                    reads_in_a_row += 1;
+                    if d.conn.handle_input(now(), &mut rbufs.current).is_err() {
+                        break;
+                    }
+                    rbufs.make_room();
+                }
+                Io::Write(w) => {
+                    reads_in_a_row = 0;
+                    match w {
+                        Ok(Some(0)) | Err(_) => break,
+                        Ok(Some(_)) => need_flush = true,
+                        Ok(None) => need_flush = false,
+                    }
+                }
+            },
+            () = std::future::poll_fn(|cx| {
+                for &i in &hungry {
+                    if let Some(f) = d.feeds.get_mut(i)
+                        && let Poll::Ready(p) = f.source.poll_recv(cx)
+                    {
+                        f.received = Some(p);
+                        return Poll::Ready(());
+                    }
+                }
+                Poll::Pending
+            }), if !hungry.is_empty() => {}
             c = cmds.recv(), if !handle_gone => match c {
                 Some(c) => d.handle_command(c),
                 None => handle_gone = true,
             },
             Some(c) = session_cmds.recv() => d.handle_command(c),
-            r = reader.read_buf(&mut rbuf), if d.stash.is_empty() => match r {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if d.conn.handle_input(Instant::now(), &mut rbuf).is_err() {
-                        break;
-                    }
-                    if rbuf.capacity() - rbuf.len() < 32 * 1024 {
-                        rbuf.reserve(256 * 1024);
-                    }
-                }
-            },
             p = async { stash_target.as_ref().expect("guarded").reserve().await }, if stash_target.is_some() => {
                 if let (Ok(permit), Some((_, e))) = (p, d.stash.pop_front()) {
                     permit.send(e);
                 }
             }
-            p = wtx.reserve(), if write_blocked => {
-                drop(p);
-            }
             _ = async { tokio::time::sleep_until(deadline.expect("guarded").into()).await }, if deadline.is_some() => {
-                d.conn.handle_timeout(Instant::now());
+                let now = now();
+                d.conn.handle_timeout(now);
+                if let Some(m) = d.refresh.as_mut().and_then(|r| r.handle_timeout(now)) {
+                    d.conn.send_raw(m);
+                }
             }
-            _ = &mut writer_task => break,
         }
     }
     // Fail everything still waiting.
@@ -786,5 +1054,4 @@ async fn drive<S: AsyncRead + AsyncWrite + Send + 'static>(
     if let Some((_, reply)) = d.auth.take() {
         let _ = reply.send(Err(MsrpError::ConnectionClosed));
     }
-    writer_task.abort();
 }

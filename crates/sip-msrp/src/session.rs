@@ -14,7 +14,7 @@
 //! response), events with [`poll_event`](MsrpSession::poll_event), and call
 //! [`handle_timeout`](MsrpSession::handle_timeout) at [`poll_timeout`](MsrpSession::poll_timeout).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -56,6 +56,11 @@ pub struct SessionConfig {
     pub max_incoming_size: u64,
     /// How many incoming messages may be in progress at once (default 32).
     pub max_incoming_in_progress: usize,
+    /// How long an incomplete incoming message may go without a new chunk before it is
+    /// dropped and its memory freed (default 120 s; `None`: never). The sender gets a 408
+    /// failure REPORT when it asked for failure reports, the application a
+    /// [`SessionEvent::IncomingExpired`].
+    pub incoming_timeout: Option<Duration>,
     /// How incoming messages are handed over.
     pub incoming_mode: IncomingMode,
     /// Send a success REPORT for every chunk (not only for the whole message) when the sender
@@ -74,6 +79,7 @@ impl Default for SessionConfig {
             max_queued_messages: 1024,
             max_incoming_size: 64 * 1024 * 1024,
             max_incoming_in_progress: 32,
+            incoming_timeout: Some(Duration::from_secs(120)),
             incoming_mode: IncomingMode::Reassemble,
             success_report_per_chunk: false,
             accept_types: Vec::new(),
@@ -95,6 +101,9 @@ pub struct OutgoingMessage {
     pub failure_report: FailureReport,
     /// Extra headers for every chunk (`Content-Disposition`, ...).
     pub headers: Vec<(String, String)>,
+    /// For a streamed message ([`OutgoingMessage::streamed`]): its size. The body is then
+    /// empty and the bytes come through [`MsrpSession::feed`] as they are needed.
+    pub stream_total: Option<u64>,
 }
 
 impl OutgoingMessage {
@@ -106,6 +115,18 @@ impl OutgoingMessage {
             success_report: false,
             failure_report: FailureReport::Yes,
             headers: Vec::new(),
+            stream_total: None,
+        }
+    }
+
+    /// A message of `total` bytes whose body is fed piece by piece with
+    /// [`MsrpSession::feed`] (a file read as it is sent): the session holds at most
+    /// [`STREAM_WINDOW_CHUNKS`] chunks of it at a time ([`MsrpSession::stream_wanted`] says how
+    /// much more it takes).
+    pub fn streamed(content_type: impl Into<String>, total: u64) -> Self {
+        OutgoingMessage {
+            stream_total: Some(total),
+            ..OutgoingMessage::new(content_type, Bytes::new())
         }
     }
 
@@ -202,6 +223,15 @@ pub enum SessionEvent {
         /// The reason phrase or status comment.
         reason: String,
     },
+    /// An incomplete incoming message got no new chunk for
+    /// [`SessionConfig::incoming_timeout`]: it was dropped (the chunks delivered before in
+    /// [`IncomingMode::Chunks`] are all there will be).
+    IncomingExpired {
+        /// The Message-ID.
+        message_id: String,
+        /// The bytes received before it was dropped.
+        received: u64,
+    },
     /// An incoming request was refused with this code (for logging).
     RequestRejected {
         /// The transaction ID.
@@ -216,6 +246,59 @@ struct Sending {
     msg: OutgoingMessage,
     offset: usize,
     abort: bool,
+    /// A streamed message's bytes fed and not yet sent.
+    fed: VecDeque<Bytes>,
+    fed_len: usize,
+}
+
+/// How many chunks of a streamed message a session holds at most.
+pub const STREAM_WINDOW_CHUNKS: usize = 4;
+
+impl Sending {
+    fn total(&self) -> usize {
+        match self.msg.stream_total {
+            Some(t) => usize::try_from(t).unwrap_or(usize::MAX),
+            None => self.msg.body.len(),
+        }
+    }
+
+    /// Whether its next frame can go out now.
+    fn ready(&self, chunk_size: usize) -> bool {
+        self.abort
+            || self.msg.stream_total.is_none()
+            || self.fed_len >= (self.total() - self.offset).min(chunk_size)
+    }
+
+    /// The bytes `offset..offset + len` of the body.
+    fn take(&mut self, len: usize) -> Bytes {
+        if self.msg.stream_total.is_none() {
+            return self.msg.body.slice(self.offset..self.offset + len);
+        }
+        self.fed_len -= len;
+        match self.fed.front_mut() {
+            Some(front) if front.len() >= len => {
+                let b = front.split_to(len);
+                if front.is_empty() {
+                    self.fed.pop_front();
+                }
+                b
+            }
+            _ => {
+                let mut out = BytesMut::with_capacity(len);
+                while out.len() < len {
+                    let Some(front) = self.fed.front_mut() else {
+                        break;
+                    };
+                    let k = front.len().min(len - out.len());
+                    out.extend_from_slice(&front.split_to(k));
+                    if front.is_empty() {
+                        self.fed.pop_front();
+                    }
+                }
+                out.freeze()
+            }
+        }
+    }
 }
 
 struct Sent {
@@ -246,14 +329,13 @@ impl Ranges {
             return;
         }
         let (mut s, mut e) = (start, end);
-        let overlapping: Vec<u64> = self
-            .0
-            .range(..=e.saturating_add(1))
-            .filter(|&(_, &oe)| oe.saturating_add(1) >= s)
-            .map(|(&os, _)| os)
-            .collect();
-        for os in overlapping {
-            let oe = self.0.remove(&os).unwrap_or(os);
+        // Merge with every range that overlaps or touches [s, e], from the last one that
+        // starts at or before e + 1 backwards (the ranges are disjoint and sorted).
+        while let Some((&os, &oe)) = self.0.range(..=e.saturating_add(1)).next_back() {
+            if oe.saturating_add(1) < s {
+                break;
+            }
+            self.0.remove(&os);
             s = s.min(os);
             e = e.max(oe);
         }
@@ -283,6 +365,8 @@ struct Receiving {
     from_path: Vec<MsrpUri>,
     success_report: bool,
     failure_report: FailureReport,
+    /// When its last new chunk arrived.
+    last_chunk: Instant,
 }
 
 /// How many remembered IDs (transactions answered, messages completed, messages sent).
@@ -298,7 +382,8 @@ pub struct MsrpSession {
     outgoing: VecDeque<Sending>,
     transactions: HashMap<String, Transaction>,
     transaction_order: VecDeque<String>,
-    pending_count: usize,
+    /// The deadlines of the transactions awaiting a response, earliest first.
+    deadlines: BTreeSet<(Instant, String)>,
     sent: HashMap<String, Sent>,
     sent_order: VecDeque<String>,
     incoming: HashMap<String, Receiving>,
@@ -316,7 +401,7 @@ impl std::fmt::Debug for MsrpSession {
             .field("local", &self.local.to_string())
             .field("to_path", &self.to_path.len())
             .field("queued", &self.outgoing.len())
-            .field("pending", &self.pending_count)
+            .field("pending", &self.deadlines.len())
             .finish_non_exhaustive()
     }
 }
@@ -382,7 +467,7 @@ impl MsrpSession {
             outgoing: VecDeque::new(),
             transactions: HashMap::new(),
             transaction_order: VecDeque::new(),
-            pending_count: 0,
+            deadlines: BTreeSet::new(),
             sent: HashMap::new(),
             sent_order: VecDeque::new(),
             incoming: HashMap::new(),
@@ -437,6 +522,8 @@ impl MsrpSession {
             msg,
             offset: 0,
             abort: false,
+            fed: VecDeque::new(),
+            fed_len: 0,
         });
         Ok(message_id)
     }
@@ -486,6 +573,49 @@ impl MsrpSession {
         Ok(())
     }
 
+    /// Gives the next bytes of a streamed message ([`OutgoingMessage::streamed`]). More than
+    /// its size in all is refused, and so is more than [`stream_wanted`](Self::stream_wanted)
+    /// allows ([`SessionError::StreamFull`]): the caller reads its source only as fast as the
+    /// chunks go out.
+    pub fn feed(&mut self, message_id: &str, data: Bytes) -> Result<(), SessionError> {
+        let wanted = self
+            .stream_wanted(message_id)
+            .ok_or_else(|| SessionError::UnknownMessage(message_id.to_owned()))?;
+        if data.len() > wanted {
+            return Err(SessionError::StreamFull { wanted });
+        }
+        let Some(s) = self
+            .outgoing
+            .iter_mut()
+            .find(|s| s.message_id == message_id)
+        else {
+            return Err(SessionError::UnknownMessage(message_id.to_owned()));
+        };
+        if !data.is_empty() {
+            s.fed_len += data.len();
+            s.fed.push_back(data);
+        }
+        Ok(())
+    }
+
+    /// How many more bytes the streamed message takes now: what is left of it, at most
+    /// [`STREAM_WINDOW_CHUNKS`] chunks held at once. `None` when no streamed message with this
+    /// ID is queued (it was fully sent, aborted or failed).
+    pub fn stream_wanted(&self, message_id: &str) -> Option<usize> {
+        let s = self
+            .outgoing
+            .iter()
+            .find(|s| s.message_id == message_id && s.msg.stream_total.is_some())?;
+        let left = s.total() - s.offset - s.fed_len;
+        let window = STREAM_WINDOW_CHUNKS * self.config.chunk_size.max(1);
+        Some(left.min(window.saturating_sub(s.fed_len)))
+    }
+
+    /// Bytes of streamed messages held (fed, not yet sent).
+    pub fn stream_buffered_bytes(&self) -> usize {
+        self.outgoing.iter().map(|s| s.fed_len).sum()
+    }
+
     /// Stops the session: queued messages are dropped and fail with 481, incoming messages
     /// in progress are dropped. Responses and reports already queued are still sent.
     pub fn close(&mut self) {
@@ -511,9 +641,22 @@ impl MsrpSession {
         self.outgoing.len()
     }
 
+    /// Incoming messages in progress (some chunks received, not complete).
+    pub fn incoming_in_progress(&self) -> usize {
+        self.incoming.len()
+    }
+
+    /// Bytes held for incoming messages in progress (chunks kept for reassembly).
+    pub fn incoming_buffered_bytes(&self) -> u64 {
+        self.incoming
+            .values()
+            .map(|r| r.chunks.values().map(|c| c.len() as u64).sum::<u64>())
+            .sum()
+    }
+
     /// Requests awaiting a response.
     pub fn pending_transactions(&self) -> usize {
-        self.pending_count
+        self.deadlines.len()
     }
 
     /// The next event.
@@ -523,22 +666,47 @@ impl MsrpSession {
 
     /// When [`handle_timeout`](Self::handle_timeout) must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transactions.values().filter_map(|t| t.deadline).min()
+        let transactions = self.deadlines.first().map(|(d, _)| *d);
+        let incoming = self
+            .config
+            .incoming_timeout
+            .and_then(|t| self.incoming.values().map(|r| r.last_chunk + t).min());
+        match (transactions, incoming) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fails the transactions whose response did not come in time (a local 408 failure for
     /// their message).
     pub fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<String> = self
-            .transactions
-            .iter()
-            .filter(|(_, t)| t.deadline.is_some_and(|d| d <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for tid in expired {
+        while let Some((deadline, _)) = self.deadlines.first()
+            && *deadline <= now
+        {
+            let Some((_, tid)) = self.deadlines.pop_first() else {
+                break;
+            };
             if let Some(t) = self.transactions.remove(&tid) {
-                self.pending_count -= 1;
                 self.fail(&t.message_id, 408, "Request Timeout");
+            }
+        }
+        if let Some(timeout) = self.config.incoming_timeout {
+            let mut expired: Vec<String> = self
+                .incoming
+                .iter()
+                .filter(|(_, r)| r.last_chunk + timeout <= now)
+                .map(|(id, _)| id.clone())
+                .collect();
+            expired.sort();
+            for id in expired {
+                if let Some(r) = self.incoming.remove(&id) {
+                    let received = r.bytes;
+                    self.failure_report_for(&id, r, 408);
+                    self.events.push_back(SessionEvent::IncomingExpired {
+                        message_id: id,
+                        received,
+                    });
+                }
             }
         }
     }
@@ -585,12 +753,15 @@ impl MsrpSession {
         if let Some(m) = self.control.pop_front() {
             return Some(m);
         }
-        if self.pending_count >= self.config.max_pending_transactions {
+        if self.deadlines.len() >= self.config.max_pending_transactions {
             return None;
         }
-        let mut s = self.outgoing.pop_front()?;
+        // The first queued message that can send (a streamed one may wait for its bytes).
+        let chunk_size = self.config.chunk_size.max(1);
+        let i = self.outgoing.iter().position(|s| s.ready(chunk_size))?;
+        let mut s = self.outgoing.remove(i)?;
         let tid = random_ident(&mut self.rng, 12);
-        let total = s.msg.body.len();
+        let total = s.total();
         let mut m = MsrpMessage::request(
             tid.clone(),
             Method::Send,
@@ -619,7 +790,7 @@ impl MsrpSession {
         });
         m.headers.extensions = s.msg.headers.clone();
         m.headers.content_type = Some(s.msg.content_type.clone());
-        m.body = s.msg.body.slice(s.offset..s.offset + len);
+        m.body = s.take(len);
         s.offset += len;
         let done = s.offset >= total;
         m.continuation = if done {
@@ -643,7 +814,6 @@ impl MsrpSession {
         let deadline = match s.msg.failure_report {
             FailureReport::Yes => {
                 entry.unacked += 1;
-                self.pending_count += 1;
                 Some(now + self.config.transaction_timeout)
             }
             _ => None,
@@ -657,21 +827,30 @@ impl MsrpSession {
             }
         }
         if s.msg.failure_report != FailureReport::No {
-            remember(
-                &mut self.transactions,
-                &mut self.transaction_order,
-                tid,
-                Transaction {
-                    message_id: s.message_id.clone(),
-                    deadline,
-                },
-            );
-            // Forgetting an old pending transaction must keep the count right.
-            self.pending_count = self
-                .transactions
-                .values()
-                .filter(|t| t.deadline.is_some())
-                .count();
+            let t = Transaction {
+                message_id: s.message_id.clone(),
+                deadline,
+            };
+            match self.transactions.insert(tid.clone(), t) {
+                Some(old) => {
+                    if let Some(d) = old.deadline {
+                        self.deadlines.remove(&(d, tid.clone()));
+                    }
+                }
+                None => self.transaction_order.push_back(tid.clone()),
+            }
+            if let Some(d) = deadline {
+                self.deadlines.insert((d, tid));
+            }
+            // Forget the oldest; a pending one forgotten no longer counts as pending.
+            while self.transaction_order.len() > HISTORY {
+                if let Some(old) = self.transaction_order.pop_front()
+                    && let Some(t) = self.transactions.remove(&old)
+                    && let Some(d) = t.deadline
+                {
+                    self.deadlines.remove(&(d, old));
+                }
+            }
         }
         if done {
             if let Some(e) = self.sent.get_mut(&s.message_id) {
@@ -688,10 +867,9 @@ impl MsrpSession {
 
     /// Takes a frame addressed to this session (requests and responses).
     pub fn handle_message(&mut self, now: Instant, msg: MsrpMessage) {
-        let _ = now;
         match msg.start.clone() {
             StartLine::Response { code, comment } => self.handle_response(&msg, code, comment),
-            StartLine::Request(method) => self.handle_request(msg, method),
+            StartLine::Request(method) => self.handle_request(now, msg, method),
         }
     }
 
@@ -699,8 +877,8 @@ impl MsrpSession {
         let Some(t) = self.transactions.remove(&msg.transaction_id) else {
             return;
         };
-        if t.deadline.is_some() {
-            self.pending_count -= 1;
+        if let Some(d) = t.deadline {
+            self.deadlines.remove(&(d, msg.transaction_id.clone()));
         }
         if code == 200 {
             if let Some(s) = self.sent.get_mut(&t.message_id) {
@@ -765,7 +943,7 @@ impl MsrpSession {
         self.control.push_back(r);
     }
 
-    fn handle_request(&mut self, msg: MsrpMessage, method: Method) {
+    fn handle_request(&mut self, now: Instant, msg: MsrpMessage, method: Method) {
         if self.closed {
             return;
         }
@@ -802,7 +980,7 @@ impl MsrpSession {
                     }
                     return;
                 }
-                self.handle_send(msg);
+                self.handle_send(now, msg);
             }
             Method::Report => {
                 if from_ok {
@@ -846,7 +1024,7 @@ impl MsrpSession {
         }
     }
 
-    fn handle_send(&mut self, msg: MsrpMessage) {
+    fn handle_send(&mut self, now: Instant, msg: MsrpMessage) {
         let Some(message_id) = msg.headers.message_id.clone() else {
             return self.respond(&msg, 400);
         };
@@ -916,6 +1094,7 @@ impl MsrpSession {
                 from_path: msg.headers.from_path.clone(),
                 success_report: msg.headers.success_report.unwrap_or(false),
                 failure_report: msg.headers.failure_report.unwrap_or_default(),
+                last_chunk: now,
             });
         if let Some(t) = total {
             if r.total.is_some_and(|old| old != t) {
@@ -926,6 +1105,7 @@ impl MsrpSession {
             r.total = Some(t);
         }
         if len > 0 && !r.covered.covers(start, end) {
+            r.last_chunk = now;
             r.covered.insert(start, end);
             r.bytes += len;
             if r.covered.len() > 4096 {
@@ -950,13 +1130,13 @@ impl MsrpSession {
             }
         }
         let per_chunk = self.config.success_report_per_chunk && r.success_report && len > 0;
-        let from_path = r.from_path.clone();
+        let from_path = per_chunk.then(|| r.from_path.clone());
         let complete = r.total.is_some_and(|t| r.covered.covers(1, t));
         self.respond(&msg, 200);
-        if per_chunk {
+        if let Some(from_path) = from_path {
             self.report(
                 &message_id,
-                from_path.clone(),
+                from_path,
                 ByteRange {
                     start,
                     end: Some(end),

@@ -179,11 +179,29 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn is_session_id_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~+=/".contains(&b)
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'=' | b'/')
 }
 
 fn is_param_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,[]%".contains(&b)
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b'['
+                | b']'
+                | b'%'
+        )
 }
 
 fn split_host_port(s: &str) -> Result<(&str, Option<u16>), UriError> {
@@ -272,14 +290,6 @@ pub(crate) fn parse_path(s: &str) -> Result<Vec<MsrpUri>, UriError> {
         return Err(UriError::EmptyPath);
     }
     Ok(list)
-}
-
-/// Writes a path as a space-separated list.
-pub(crate) fn path_to_string(path: &[MsrpUri]) -> String {
-    path.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

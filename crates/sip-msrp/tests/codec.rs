@@ -496,3 +496,78 @@ proptest! {
         }
     }
 }
+
+/// The write queue gives the same bytes as `encode`, with a large body as a segment of its own
+/// (not copied), across partial writes of any size.
+#[test]
+fn write_queue_matches_encode_across_partial_writes() {
+    use bytes::Buf;
+    use sip_msrp::WriteQueue;
+    let (a, b) = (
+        MsrpUri::new(false, "127.0.0.1", 7000, "alice1"),
+        MsrpUri::new(false, "127.0.0.1", 7001, "bob1"),
+    );
+    let big: Bytes = (0..70_000u32)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into();
+    let mut frames = Vec::new();
+    for (i, body) in [big.clone(), Bytes::from_static(b"hi"), big.slice(5..9000)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut m = MsrpMessage::request(
+            format!("tid{i:04}"),
+            Method::Send,
+            vec![b.clone()],
+            vec![a.clone()],
+        );
+        m.headers.message_id = Some("msg00001".into());
+        m.headers.content_type = Some("application/octet-stream".into());
+        m.continuation = Continuation::More;
+        m.body = body;
+        frames.push(m);
+    }
+    let mut ok = MsrpMessage::response_to(&frames[1], 200, "OK", &b);
+    ok.body = Bytes::new();
+    frames.push(ok);
+    let mut expected = BytesMut::new();
+    for f in &frames {
+        f.encode(&mut expected);
+    }
+    for step in [1usize, 7, 4096, 65_536, 1 << 20] {
+        let mut q = WriteQueue::new();
+        for f in &frames {
+            q.push_message(f);
+        }
+        assert_eq!(q.len(), expected.len());
+        // The large body is handed out as it is: one of the slices is exactly its bytes.
+        {
+            let mut slices = [std::io::IoSlice::new(&[]); 16];
+            let n = q.chunks_vectored(&mut slices);
+            assert!(
+                slices[..n]
+                    .iter()
+                    .any(|s| s.as_ptr() == big.as_ptr() && s.len() == big.len())
+            );
+        }
+        let mut out = Vec::new();
+        while q.has_remaining() {
+            let mut slices = [std::io::IoSlice::new(&[]); 16];
+            let n = q.chunks_vectored(&mut slices);
+            let mut take = step;
+            for s in &slices[..n] {
+                let k = take.min(s.len());
+                out.extend_from_slice(&s[..k]);
+                take -= k;
+                if take == 0 {
+                    break;
+                }
+            }
+            let written = step.min(q.remaining());
+            q.advance(written);
+        }
+        assert_eq!(out, expected.as_ref(), "step {step}");
+        assert!(q.is_empty());
+    }
+}

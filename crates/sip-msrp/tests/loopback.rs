@@ -353,3 +353,140 @@ async fn chunk_mode_streams_a_large_file_in_64k_chunks() {
         );
     }
 }
+
+/// After AUTH, the connection renews the relay reservation before its Expires runs out: a
+/// relay on loopback grants 60 s and sees the refreshing AUTH (with credentials) 45 s later,
+/// on virtual time.
+#[tokio::test(start_paused = true)]
+async fn relay_reservation_is_refreshed_before_expires() {
+    use bytes::BytesMut;
+    use sip_core::digest::Credentials;
+    use sip_msrp::{DecodedFrame, Decoder, MsrpMessage, RelayAuth, StartLine};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::time::Instant;
+
+    let relay_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = relay_listener.local_addr().unwrap().port();
+    let relay_uri: MsrpUri = format!("msrp://127.0.0.1:{port};tcp").parse().unwrap();
+    let relay_self = relay_uri.clone();
+    // The relay: 401 to an AUTH without credentials, 200 (Expires 60) to one with them;
+    // reports when each authorized AUTH arrived.
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    let relay = tokio::spawn(async move {
+        let (mut s, _) = relay_listener.accept().await.unwrap();
+        let mut buf = BytesMut::new();
+        let mut dec = Decoder::new(Limits::default());
+        let mut n = 0u32;
+        loop {
+            while let Some(DecodedFrame::Message(m)) = dec.decode(&mut buf).unwrap() {
+                if m.method().map(|m| m.as_str()) != Some("AUTH") {
+                    continue;
+                }
+                let mut r;
+                if m.headers.authorization.is_none() {
+                    n += 1;
+                    r = MsrpMessage::response_to(&m, 401, "Unauthorized", &relay_self);
+                    r.headers.www_authenticate.push(format!(
+                        r#"Digest realm="relay", nonce="nonce{n}", qop="auth""#
+                    ));
+                } else {
+                    r = MsrpMessage::response_to(&m, 200, "OK", &relay_self);
+                    r.headers.use_path = vec![relay_self.clone()];
+                    r.headers.expires = Some(60);
+                    let _ = seen_tx.send(Instant::now());
+                }
+                assert!(matches!(r.start, StartLine::Response { .. }));
+                s.write_all(&r.to_bytes()).await.unwrap();
+            }
+            if s.read_buf(&mut buf).await.unwrap() == 0 {
+                return;
+            }
+        }
+    });
+    let conn = connect(format!("127.0.0.1:{port}").parse().unwrap(), None, limits())
+        .await
+        .unwrap();
+    let me = MsrpUri::new(false, "127.0.0.1", conn.local_addr().port(), "refresher1");
+    let auth = RelayAuth::new(relay_uri.clone(), me, Credentials::new("alice", "pw"), 9);
+    let (use_path, expires) = conn.authenticate(auth).await.unwrap();
+    assert_eq!(use_path, vec![relay_uri]);
+    assert_eq!(expires, Some(60));
+    let granted = seen_rx.recv().await.unwrap();
+    // Nothing else happens until the refresh, which comes well before the 60 s are over.
+    let refreshed = tokio::time::timeout(Duration::from_secs(120), seen_rx.recv())
+        .await
+        .expect("no refreshing AUTH within 120 s")
+        .expect("relay ended");
+    let after = refreshed - granted;
+    assert!(
+        after >= Duration::from_secs(45) && after < Duration::from_secs(46),
+        "refreshed after {after:?}"
+    );
+    // And again after the next grant.
+    let again = tokio::time::timeout(Duration::from_secs(120), seen_rx.recv())
+        .await
+        .expect("no second refresh within 120 s")
+        .expect("relay ended");
+    assert!(
+        again - refreshed >= Duration::from_secs(45) && again - refreshed < Duration::from_secs(46)
+    );
+    drop(conn);
+    relay.abort();
+}
+
+/// A streamed file: read from its source while it is sent, received byte for byte; a source
+/// that ends early aborts the message and fails the send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_file_from_a_reader() {
+    let (alice, mut bob, _conn, _l) = pair(false, None, 40).await;
+    let data = payload(3 * 1024 * 1024 + 77);
+    let expected = Sha1::digest(&data);
+    let receiver = tokio::spawn(async move {
+        let mut got = Vec::new();
+        loop {
+            match bob.next_event().await {
+                Some(SessionEvent::MessageReceived(m)) => return (m.body, got, bob),
+                Some(SessionEvent::ChunkReceived(c)) => got.push(c),
+                Some(_) => {}
+                None => panic!("session ended"),
+            }
+        }
+    });
+    let source = std::io::Cursor::new(data.to_vec());
+    let msg = OutgoingMessage::streamed("application/octet-stream", data.len() as u64);
+    let out = tokio::time::timeout(GUARD, alice.send_stream(msg, source))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(out, SendOutcome::Acknowledged { .. }));
+    let (body, _, mut bob) = tokio::time::timeout(GUARD, receiver)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(Sha1::digest(&body), expected);
+
+    // A source shorter than the size it announced.
+    let short = std::io::Cursor::new(data[..200_000].to_vec());
+    let msg = OutgoingMessage::streamed("application/octet-stream", data.len() as u64);
+    let err = tokio::time::timeout(GUARD, alice.send_stream(msg, short))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(err, sip_msrp::runtime::MsrpError::Io(_)),
+        "{err:?}"
+    );
+    let aborted = tokio::time::timeout(GUARD, async {
+        loop {
+            match bob.next_event().await {
+                Some(SessionEvent::MessageAborted { .. }) => return true,
+                Some(SessionEvent::MessageReceived(_)) => return false,
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(aborted);
+}

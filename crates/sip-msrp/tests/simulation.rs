@@ -641,3 +641,153 @@ fn removing_a_session_still_sends_its_queued_responses() {
             .any(|e| matches!(e, SessionEvent::MessageAcknowledged { .. }))
     );
 }
+
+/// A message whose chunks stop arriving is dropped after `incoming_timeout` (virtual time),
+/// its memory freed, the sender told with a 408 failure REPORT; a message that keeps coming
+/// is not.
+#[test]
+fn incomplete_incoming_message_expires_on_virtual_time() {
+    let a_cfg = SessionConfig {
+        chunk_size: 100,
+        ..SessionConfig::default()
+    };
+    let b_cfg = SessionConfig {
+        incoming_timeout: Some(Duration::from_secs(10)),
+        ..SessionConfig::default()
+    };
+    let mut sim = Sim::new(a_cfg, b_cfg);
+    let t0 = sim.now;
+    let id = sim
+        .alice()
+        .send_message(OutgoingMessage::new("text/plain", payload(1000)))
+        .unwrap();
+    // Only the first three chunks get through; the rest are lost.
+    let frames = Sim::frames(&mut sim.a, t0, usize::MAX);
+    assert_eq!(frames.len(), 10);
+    for f in frames.into_iter().take(3) {
+        sim.b.handle_message(t0, f);
+    }
+    sim.drain();
+    let bob = sim.b.session_mut("bobsession").unwrap();
+    assert_eq!(bob.incoming_in_progress(), 1);
+    assert_eq!(bob.incoming_buffered_bytes(), 300);
+    assert_eq!(sim.b.poll_timeout(), Some(t0 + Duration::from_secs(10)));
+    // Not yet.
+    sim.b.handle_timeout(t0 + Duration::from_millis(9_999));
+    sim.drain();
+    assert_eq!(
+        sim.b
+            .session_mut("bobsession")
+            .unwrap()
+            .incoming_in_progress(),
+        1
+    );
+    sim.b.handle_timeout(t0 + Duration::from_secs(10));
+    sim.drain();
+    let bob = sim.b.session_mut("bobsession").unwrap();
+    assert_eq!(bob.incoming_in_progress(), 0);
+    assert_eq!(bob.incoming_buffered_bytes(), 0);
+    assert_eq!(sim.b.poll_timeout(), None);
+    assert!(sim.b_events.contains(&SessionEvent::IncomingExpired {
+        message_id: id.clone(),
+        received: 300
+    }));
+    // The sender learns it with a failure REPORT (408) for the message.
+    let out = Sim::frames(&mut sim.b, t0 + Duration::from_secs(10), usize::MAX);
+    let report = out
+        .iter()
+        .find(|m| m.method() == Some(&Method::Report))
+        .expect("failure REPORT");
+    assert_eq!(report.headers.message_id.as_deref(), Some(id.as_str()));
+    assert_eq!(report.headers.status.as_ref().map(|s| s.code), Some(408));
+    for f in out {
+        sim.a.handle_message(t0 + Duration::from_secs(10), f);
+    }
+    sim.drain();
+    assert!(sim.a_events.iter().any(|e| matches!(
+        e,
+        SessionEvent::DeliveryFailed { message_id, code: 408, .. } if *message_id == id
+    )));
+}
+
+/// Each new chunk restarts the incoming timer, so a slow but steady message completes.
+#[test]
+fn incoming_timer_restarts_with_every_chunk() {
+    let a_cfg = SessionConfig {
+        chunk_size: 100,
+        ..SessionConfig::default()
+    };
+    let b_cfg = SessionConfig {
+        incoming_timeout: Some(Duration::from_secs(10)),
+        ..SessionConfig::default()
+    };
+    let mut sim = Sim::new(a_cfg, b_cfg);
+    let t0 = sim.now;
+    sim.alice()
+        .send_message(OutgoingMessage::new("text/plain", payload(500)))
+        .unwrap();
+    let frames = Sim::frames(&mut sim.a, t0, usize::MAX);
+    for (k, f) in frames.into_iter().enumerate() {
+        let now = t0 + Duration::from_secs(8 * k as u64);
+        sim.b.handle_timeout(now);
+        sim.b.handle_message(now, f);
+    }
+    sim.drain();
+    assert!(
+        !sim.b_events
+            .iter()
+            .any(|e| matches!(e, SessionEvent::IncomingExpired { .. }))
+    );
+    assert_eq!(received(&sim.b_events).len(), 1);
+    assert_eq!(received(&sim.b_events)[0].body, payload(500));
+}
+
+/// A streamed message: the session holds at most STREAM_WINDOW_CHUNKS chunks of it, sends only
+/// what was fed, and the receiver gets the same bytes as from a whole body.
+#[test]
+fn streamed_message_is_sent_as_fed_with_bounded_memory() {
+    let cfg = SessionConfig {
+        chunk_size: 100,
+        ..SessionConfig::default()
+    };
+    let mut sim = Sim::new(cfg.clone(), cfg);
+    let data = payload(1234);
+    let id = sim
+        .alice()
+        .send_message(OutgoingMessage::streamed("application/octet-stream", 1234))
+        .unwrap();
+    // Nothing fed: nothing to send.
+    assert_eq!(sim.round(None, true), 0);
+    let window = sip_msrp::STREAM_WINDOW_CHUNKS * 100;
+    assert_eq!(sim.alice().stream_wanted(&id), Some(window));
+    let mut fed = 0;
+    let mut rounds = 0;
+    while fed < data.len() {
+        // Feed in odd-sized pieces, as much as the session takes.
+        let wanted = sim.alice().stream_wanted(&id).unwrap();
+        assert!(wanted <= window);
+        let n = wanted.min(37).min(data.len() - fed);
+        if n > 0 {
+            sim.alice().feed(&id, data.slice(fed..fed + n)).unwrap();
+            fed += n;
+        }
+        assert!(sim.alice().stream_buffered_bytes() <= window);
+        // More than it takes is refused.
+        let over = sim.alice().stream_wanted(&id).unwrap() + 1;
+        if fed + over <= data.len() {
+            assert!(sim.alice().feed(&id, data.slice(fed..fed + over)).is_err());
+        }
+        sim.round(None, true);
+        rounds += 1;
+        assert!(rounds < 1000);
+    }
+    sim.run(10);
+    assert_eq!(sim.alice().stream_wanted(&id), None);
+    let got = received(&sim.b_events);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body, data);
+    assert!(
+        sim.a_events
+            .contains(&SessionEvent::MessageAcknowledged { message_id: id })
+    );
+}
