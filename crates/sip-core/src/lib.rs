@@ -54,6 +54,8 @@ pub mod error;
 mod grammar;
 pub mod header;
 pub mod invitation;
+#[cfg(feature = "runtime")]
+mod mailbox;
 pub mod message;
 pub mod notification;
 pub mod param;

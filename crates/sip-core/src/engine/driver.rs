@@ -26,9 +26,10 @@ use crate::uas::{self, MergedRequestDetector, OverloadGuard, RequestPolicy};
 
 use super::config::invalid;
 use super::{
-    ClientEvent, ClientTransaction, Command, DialogEvent, DialogRoute, EngineConfig, EngineError,
-    IncomingRequest, NewDialog, RouteKey,
+    ClientEvent, ClientTransaction, Command, DialogEvent, DialogEvents, DialogRoute, EngineConfig,
+    EngineError, IncomingRequest, NewDialog, ROUTE_CAPACITY, RouteKey, RouteSender,
 };
+use crate::mailbox::{Mailbox, PushError};
 
 /// Binds the transports and spawns the driver; returns the command sender, the incoming
 /// request stream and the running flag.
@@ -211,7 +212,7 @@ struct Driver {
     new_dialogs: mpsc::Sender<NewDialog>,
     new_dialogs_taken: Arc<AtomicBool>,
     /// Dialog routes: Call-ID and local tag → owner.
-    routes: HashMap<RouteKey, mpsc::Sender<Box<DialogEvent>>>,
+    routes: HashMap<RouteKey, RouteSender>,
     /// INVITE server transactions delivered on a route, for their CANCELs.
     invite_routes: HashMap<TransactionKey, RouteKey>,
     clients: HashMap<TransactionKey, mpsc::Sender<ClientEvent>>,
@@ -459,11 +460,11 @@ impl Driver {
                     && let Some(route) = self.invite_routes.get(invite_key)
                     && let Some(owner) = self.routes.get(route)
                 {
-                    let event = Box::new(DialogEvent::Cancel {
+                    let event = DialogEvent::Cancel {
                         invite: invite_key.clone(),
                         request: Box::new(request.clone()),
-                    });
-                    if owner.try_send(event).is_err() {
+                    };
+                    if owner.0.push(event, ROUTE_CAPACITY).is_err() {
                         self.log(2, "engine", "a CANCEL could not be routed".to_owned());
                     }
                 }
@@ -672,7 +673,10 @@ impl Driver {
                 key: key.clone(),
                 source,
             };
-            match owner.try_send(Box::new(DialogEvent::Request(Box::new(incoming)))) {
+            match owner
+                .0
+                .push(DialogEvent::Request(Box::new(incoming)), ROUTE_CAPACITY)
+            {
                 Ok(()) => {
                     if method == Method::Invite {
                         self.invite_routes.insert(key.clone(), route);
@@ -681,17 +685,13 @@ impl Driver {
                     None
                 }
                 Err(e) => {
-                    let (status, gone) = match e {
-                        mpsc::error::TrySendError::Full(_) => {
-                            (StatusCode::SERVICE_UNAVAILABLE, false)
-                        }
-                        mpsc::error::TrySendError::Closed(_) => {
-                            (StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST, true)
+                    let (event, status, gone) = match e {
+                        PushError::Full(event) => (event, StatusCode::SERVICE_UNAVAILABLE, false),
+                        PushError::Closed(event) => {
+                            (event, StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST, true)
                         }
                     };
-                    let (mpsc::error::TrySendError::Full(event)
-                    | mpsc::error::TrySendError::Closed(event)) = e;
-                    let DialogEvent::Request(incoming) = *event else {
+                    let DialogEvent::Request(incoming) = event else {
                         return None;
                     };
                     let request = incoming.request;
@@ -721,7 +721,7 @@ impl Driver {
             };
             let local_tag = self.tag();
             let route_key = (call_id.clone(), local_tag.clone());
-            let (tx, events) = mpsc::channel(32);
+            let mailbox = Arc::new(Mailbox::new());
             let new_dialog = NewDialog {
                 incoming: IncomingRequest {
                     request,
@@ -731,13 +731,13 @@ impl Driver {
                 route: DialogRoute {
                     call_id,
                     local_tag,
-                    events: super::DialogEvents(events),
+                    events: DialogEvents(mailbox.clone()),
                     commands,
                 },
             };
             match self.new_dialogs.try_send(new_dialog) {
                 Ok(()) => {
-                    self.routes.insert(route_key.clone(), tx);
+                    self.routes.insert(route_key.clone(), RouteSender(mailbox));
                     if method == Method::Invite {
                         self.invite_routes.insert(key.clone(), route_key);
                     }
@@ -779,13 +779,11 @@ impl Driver {
         };
         match route.and_then(|r| self.routes.get(&r)) {
             Some(owner) => {
-                if owner
-                    .try_send(Box::new(DialogEvent::Ack {
-                        request: Box::new(request),
-                        source,
-                    }))
-                    .is_err()
-                {
+                let ack = DialogEvent::Ack {
+                    request: Box::new(request),
+                    source,
+                };
+                if owner.0.push(ack, ROUTE_CAPACITY).is_err() {
                     self.log(4, "engine", "an ACK could not be routed".to_owned());
                 }
             }
@@ -902,7 +900,7 @@ impl Driver {
             }
             Command::RemoveDialogRoute(call_id, local_tag) => {
                 let key = (call_id, local_tag);
-                if self.routes.get(&key).is_some_and(mpsc::Sender::is_closed) {
+                if self.routes.get(&key).is_some_and(|r| r.0.is_closed()) {
                     self.routes.remove(&key);
                     self.invite_routes.retain(|_, r| *r != key);
                 }

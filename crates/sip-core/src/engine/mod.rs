@@ -47,6 +47,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::mailbox::Mailbox;
 use crate::message::{Request, Response, SipMessage};
 use crate::notification::{NotificationCenter, NotificationData};
 use crate::transaction::{Target, TransactionError, TransactionKey, TransportKind};
@@ -161,32 +162,42 @@ pub struct DialogRoute {
 
 /// The stream of a [`DialogRoute`]: [`recv`](Self::recv) the next [`DialogEvent`].
 ///
-/// Its queue lives as long as the dialog, so it holds boxed events: each slot is a pointer,
-/// and an idle route costs a few hundred bytes.
+/// Its queue lives as long as the dialog, so it is a [`Mailbox`](crate::mailbox) that holds no
+/// buffer while empty; an idle route costs about a hundred bytes.
 #[derive(Debug)]
-pub struct DialogEvents(mpsc::Receiver<Box<DialogEvent>>);
+pub struct DialogEvents(Arc<Mailbox<DialogEvent>>);
 
 impl DialogEvents {
     /// The next routed event; `None` once the Engine stopped or dropped the route.
     pub async fn recv(&mut self) -> Option<DialogEvent> {
-        self.0.recv().await.map(|e| *e)
+        self.0.recv().await
     }
 
     /// The next routed event if one is queued.
     pub fn try_recv(&mut self) -> Option<DialogEvent> {
-        self.0.try_recv().ok().map(|e| *e)
+        self.0.try_recv()
     }
 }
 
-impl Drop for DialogRoute {
+impl Drop for DialogEvents {
     fn drop(&mut self) {
-        // If the queue is full the driver finds the closed stream on the next request.
-        let _ = self.commands.try_send(Command::RemoveDialogRoute(
-            std::mem::take(&mut self.call_id),
-            std::mem::take(&mut self.local_tag),
-        ));
+        // The Engine sees the route's owner gone.
+        self.0.close();
     }
 }
+
+/// The Engine's end of a route: closes the route's stream when the Engine drops it.
+#[derive(Debug)]
+struct RouteSender(Arc<Mailbox<DialogEvent>>);
+
+impl Drop for RouteSender {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// A route's queue takes at most this many events the owner has not read yet.
+const ROUTE_CAPACITY: usize = 32;
 
 /// A request that creates a dialog (an INVITE, a SUBSCRIBE for an accepted package or a REFER,
 /// each without a To tag), delivered with its route already registered under a fresh local
@@ -222,7 +233,7 @@ enum Command {
     SetUserAgent(String),
     SendRequest(Box<Request>, Target, Reply<ClientTransaction>),
     SendStateless(Box<SipMessage>, Target, Reply<()>),
-    AddDialogRoute(RouteKey, mpsc::Sender<Box<DialogEvent>>, Reply<()>),
+    AddDialogRoute(RouteKey, RouteSender, Reply<()>),
     RemoveDialogRoute(String, String),
     Respond(TransactionKey, Box<Response>, Reply<()>),
     Stop(oneshot::Sender<()>),
@@ -447,13 +458,15 @@ impl Engine {
         call_id: &str,
         local_tag: &str,
     ) -> Result<DialogRoute, EngineError> {
-        let (tx, events) = mpsc::channel(32);
+        let mailbox = Arc::new(Mailbox::new());
         let key = (call_id.to_owned(), local_tag.to_owned());
-        self.call(|r| Command::AddDialogRoute(key, tx, r)).await?;
+        let sender = RouteSender(mailbox.clone());
+        self.call(|r| Command::AddDialogRoute(key, sender, r))
+            .await?;
         Ok(DialogRoute {
             call_id: call_id.to_owned(),
             local_tag: local_tag.to_owned(),
-            events: DialogEvents(events),
+            events: DialogEvents(mailbox),
             commands: self.inner.commands.clone(),
         })
     }

@@ -19,6 +19,7 @@ use super::session::{
 use crate::digest::Credentials;
 use crate::engine::{ClientEvent, DialogEvent, DialogRoute, Engine, EngineError, NewDialog};
 use crate::header::{Contact, FromHeader, Header, Route, ToHeader, Via};
+use crate::mailbox::Mailbox;
 use crate::message::{Request, Response, StatusCode};
 use crate::notification::{NotificationCenter, NotificationData, NotificationPayload, Sender};
 use crate::sdp::FrozenSdpSession;
@@ -188,7 +189,7 @@ pub(crate) struct SentInDialog {
 /// through an Invitation's dialog. Holds the Invitation weakly: it does not keep the task
 /// alive, and fails once the Invitation has ended.
 #[derive(Debug, Clone)]
-pub(crate) struct DialogRequester(mpsc::WeakSender<Box<Command>>);
+pub(crate) struct DialogRequester(std::sync::Weak<Mailbox<Command>>);
 
 impl DialogRequester {
     /// Builds the request from `template` in the dialog ([`InviteSession::dialog_request`])
@@ -196,12 +197,12 @@ impl DialogRequester {
     pub(crate) async fn send(&self, template: Request) -> Result<SentInDialog, InvitationError> {
         let commands = self.0.upgrade().ok_or(InvitationError::Ended)?;
         let (tx, rx) = oneshot::channel();
+        let command = Command::DialogRequest {
+            template: Box::new(template),
+            reply: tx,
+        };
         commands
-            .send(Box::new(Command::DialogRequest {
-                template: Box::new(template),
-                reply: tx,
-            }))
-            .await
+            .push(command, usize::MAX)
             .map_err(|_| InvitationError::Ended)?;
         rx.await.map_err(|_| InvitationError::Ended)?
     }
@@ -211,9 +212,18 @@ impl DialogRequester {
 struct Inner {
     sender: Sender,
     snapshot: Mutex<Snapshot>,
-    /// Boxed: the channel's slots live as long as the call, so they are kept small.
-    commands: mpsc::Sender<Box<Command>>,
-    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<Box<InviteEvent>>>,
+    /// Commands to the task; closed when the last handle goes (see `Drop`). Mailboxes rather
+    /// than channels: they live as long as the call and hold nothing while empty.
+    commands: Arc<Mailbox<Command>>,
+    /// Events from the task, closed when it ends.
+    events: Arc<Mailbox<InviteEvent>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Every handle is gone: the task hangs up if needed.
+        self.commands.close();
+    }
 }
 
 /// An INVITE session (the seed's `Invitation`): a cheap [`Clone`] handle to the task that
@@ -307,14 +317,14 @@ impl Invitation {
         keys: HashMap<u64, TransactionKey>,
         first: Option<(TransactionKey, Response, Engine)>,
     ) -> Invitation {
-        let (commands, command_rx) = mpsc::channel(16);
-        let (event_tx, event_rx) = mpsc::unbounded_channel();
+        let commands = Arc::new(Mailbox::new());
+        let events = Arc::new(Mailbox::new());
         let snapshot = Snapshot::of(&session, None, None, peer);
         let inner = Arc::new(Inner {
             sender: center.new_sender("Invitation"),
             snapshot: Mutex::new(snapshot),
-            commands,
-            events: tokio::sync::Mutex::new(event_rx),
+            commands: commands.clone(),
+            events: events.clone(),
         });
         let span = tracing::debug_span!(
             "invitation",
@@ -337,14 +347,14 @@ impl Invitation {
             next_stx: 1,
             sent: HashMap::new(),
             via_cache: HashMap::new(),
-            events: event_tx,
+            events,
         });
         tokio::spawn(
             async move {
                 if let Some((key, trying, engine)) = first {
                     let _ = Box::pin(engine.respond(&key, trying)).await;
                 }
-                driver.run(command_rx).await;
+                driver.run(commands).await;
             }
             .instrument(span),
         );
@@ -362,8 +372,7 @@ impl Invitation {
         let (tx, rx) = oneshot::channel();
         self.inner
             .commands
-            .send(Box::new(make(tx)))
-            .await
+            .push(make(tx), usize::MAX)
             .map_err(|_| InvitationError::Ended)?;
         rx.await.map_err(|_| InvitationError::Ended)?
     }
@@ -376,7 +385,7 @@ impl Invitation {
     /// The next state change or SDP update, in order and without loss; `None` once the
     /// Invitation's task has ended (after disconnected).
     pub async fn next_event(&self) -> Option<InviteEvent> {
-        self.inner.events.lock().await.recv().await.map(|e| *e)
+        self.inner.events.recv().await
     }
 
     /// Sends the initial INVITE (null → calling). The INVITE goes to `params.route_header`'s
@@ -455,15 +464,14 @@ impl Invitation {
         let (reply, rx) = oneshot::channel();
         self.inner
             .commands
-            .send(Box::new(Command::ClaimRequest { tx, reply }))
-            .await
+            .push(Command::ClaimRequest { tx, reply }, usize::MAX)
             .map_err(|_| InvitationError::Ended)?;
         rx.await.map_err(|_| InvitationError::Ended)?
     }
 
     /// A handle that sends requests in this Invitation's dialog.
     pub(crate) fn dialog_requester(&self) -> DialogRequester {
-        DialogRequester(self.inner.commands.downgrade())
+        DialogRequester(Arc::downgrade(&self.inner.commands))
     }
 
     /// Cancels our pending re-INVITE.
@@ -608,8 +616,18 @@ struct Driver {
     sent: HashMap<ClientTxId, (Request, Target)>,
     /// Local IP and listener port per destination IP and transport, for the Via.
     via_cache: HashMap<(IpAddr, TransportKind), (IpAddr, Option<u16>)>,
-    /// Boxed, like every queue that lives as long as the call: small slots.
-    events: mpsc::UnboundedSender<Box<InviteEvent>>,
+    /// The events for `Invitation::next_event`.
+    events: Arc<Mailbox<InviteEvent>>,
+}
+
+/// The events of the session's client transactions, forwarded to its task.
+type ClientEvents = Arc<Mailbox<(ClientTxId, ClientEvent)>>;
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // `next_event` returns `None` once the queued events are read.
+        self.events.close();
+    }
 }
 
 /// The local IP the system would use to reach `peer`.
@@ -646,10 +664,9 @@ fn now_std() -> std::time::Instant {
 const LINGER: Duration = Duration::from_secs(5);
 
 impl Driver {
-    async fn run(mut self: Box<Self>, commands: mpsc::Receiver<Box<Command>>) {
+    async fn run(mut self: Box<Self>, commands: Arc<Mailbox<Command>>) {
         let mut commands = Some(commands);
-        let (tx_events, mut tx_events_rx) =
-            mpsc::unbounded_channel::<Box<(ClientTxId, ClientEvent)>>();
+        let tx_events: ClientEvents = Arc::new(Mailbox::new());
         let mut linger_until: Option<Instant> = None;
         loop {
             // Boxed sub-futures: the task keeps only the waiting state between events, which
@@ -675,14 +692,14 @@ impl Driver {
                 }
             };
             let next_command = async {
-                match commands.as_mut() {
+                match commands.as_ref() {
                     Some(c) => c.recv().await,
                     None => std::future::pending().await,
                 }
             };
             tokio::select! {
                 command = next_command => match command {
-                    Some(c) => Box::pin(self.command(*c)).await,
+                    Some(c) => Box::pin(self.command(c)).await,
                     None => {
                         // Every handle is gone: hang up if needed, then stay for the linger.
                         if !self.session.is_terminated() && linger_until.is_none() {
@@ -695,8 +712,7 @@ impl Driver {
                     Some(e) => self.dialog_event(e),
                     None => self.route = None,
                 },
-                Some(boxed) = tx_events_rx.recv() => {
-                    let (tx, event) = *boxed;
+                Some((tx, event)) = tx_events.recv() => {
                     self.client_event(tx, event);
                 }
                 () = async {
@@ -968,7 +984,7 @@ impl Driver {
     }
 
     /// Carries out every output of the session.
-    async fn flush(&mut self, tx_events: &mpsc::UnboundedSender<Box<(ClientTxId, ClientEvent)>>) {
+    async fn flush(&mut self, tx_events: &ClientEvents) {
         while let Some(output) = self.session.poll_output() {
             match output {
                 Output::Event(event) => self.publish(event),
@@ -994,7 +1010,7 @@ impl Driver {
                             tokio::spawn(async move {
                                 while let Some(e) = ct.events.recv().await {
                                     let end = matches!(e, ClientEvent::Terminated);
-                                    if events.send(Box::new((tx, e))).is_err() || end {
+                                    if events.push((tx, e), usize::MAX).is_err() || end {
                                         break;
                                     }
                                 }
@@ -1044,7 +1060,7 @@ impl Driver {
         // Keep the getters in step with the event: a reader of `next_event` sees the state
         // that event left.
         self.refresh_snapshot();
-        let _ = self.events.send(Box::new(event.clone()));
+        let _ = self.events.push(event.clone(), usize::MAX);
         let payload = match event {
             InviteEvent::ChangedState(c) => InvitationNotification::ChangedState(c),
             InviteEvent::GotSdpUpdate(u) => InvitationNotification::GotSdpUpdate(u),
