@@ -160,6 +160,18 @@ pub struct DialogRoute {
     commands: mpsc::Sender<Command>,
 }
 
+impl Drop for DialogRoute {
+    fn drop(&mut self) {
+        // Closed first, so that the Engine, seeing it closed, removes its entry. If the command
+        // queue is full, the entry goes when a request finds the stream closed.
+        self.events.0.close();
+        let _ = self.commands.try_send(Command::RemoveDialogRoute(
+            std::mem::take(&mut self.call_id),
+            std::mem::take(&mut self.local_tag),
+        ));
+    }
+}
+
 /// The stream of a [`DialogRoute`]: [`recv`](Self::recv) the next [`DialogEvent`].
 ///
 /// Its queue lives as long as the dialog, so it is a [`Mailbox`](crate::mailbox) that holds no
