@@ -128,9 +128,10 @@ fn throughput(rate: u64, secs: u64, dir: &Path) {
     drop(uas);
     reference.print();
 
-    // 2. the agent on the Engine, in this process
+    // 2. the agent on the Engine, in this process (two workers: the Engine's driver task and
+    //    the calls' tasks may run side by side, as they would in an application)
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(env_u64("SIPSIMPLE_BENCH_WORKERS", 2) as usize)
         .enable_all()
         .build()
         .expect("tokio runtime");
