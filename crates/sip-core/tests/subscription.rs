@@ -666,3 +666,92 @@ async fn referral_refresh_end_and_reject() {
     }
     assert_eq!(incoming.state(), "terminated");
 }
+
+#[tokio::test]
+async fn incoming_referral_end_and_a_failed_notify_end_the_referral() {
+    let mut alice = peer(false).await;
+    let mut bob = peer(true).await;
+
+    // end() by the receiver of the REFER: a terminated NOTIFY, the referral ends.
+    let refer = referral(&alice, &bob);
+    refer.send_refer(true, Vec::new(), Some(WAIT)).unwrap();
+    let incoming = bob.incoming_referral().await;
+    incoming.accept(202, 180).unwrap();
+    until_both(
+        &mut alice.observer,
+        |n| *n == ReferralNotification::DidStart,
+        |n| sipfrag(n).is_some(),
+    )
+    .await;
+    incoming.end();
+    until::<ReferralNotification>(&mut alice.observer, |n| *n == ReferralNotification::DidEnd)
+        .await;
+    until::<IncomingReferralNotification>(&mut bob.observer, |n| {
+        *n == IncomingReferralNotification::DidEnd
+    })
+    .await;
+    assert_eq!(incoming.state(), "terminated");
+    assert_eq!(refer.state(), "TERMINATED");
+
+    // The referrer goes away: its dialog route is gone, so the next NOTIFY gets 481, which
+    // IncomingReferral reports as NotifyDidFail before it ends.
+    let refer = referral(&alice, &bob);
+    refer.send_refer(true, Vec::new(), Some(WAIT)).unwrap();
+    let incoming = bob.incoming_referral().await;
+    incoming.accept(202, 180).unwrap();
+    until::<ReferralNotification>(&mut alice.observer, |n| sipfrag(n).is_some()).await;
+    // Dropping it stops its task, whose dialog route closes as it goes.
+    drop(refer);
+    // A progress NOTIFY (not the final one, which ends the subscription anyway).
+    incoming.send_notify(180, None).unwrap();
+    let seen = until::<IncomingReferralNotification>(&mut bob.observer, |n| {
+        *n == IncomingReferralNotification::DidEnd
+    })
+    .await;
+    let failed = seen
+        .iter()
+        .find_map(|n| match n {
+            IncomingReferralNotification::NotifyDidFail(f) => Some(f.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("NotifyDidFail before DidEnd: {seen:?}"));
+    assert_eq!(failed.code, 481);
+    assert_eq!(incoming.state(), "terminated");
+}
+
+#[tokio::test]
+async fn subscribe_needs_a_registered_event_and_sends_its_accept_types() {
+    let alice = peer(false).await;
+    let mut bob = peer(true).await;
+    // Not in the Engine's events: refused before anything is sent.
+    let unknown = Subscription::new(
+        &alice.engine,
+        &alice.center,
+        bob.uri("bob"),
+        FromHeader::new(NameAddr::new(alice.uri("alice"))),
+        ToHeader::new(NameAddr::new(bob.uri("bob"))),
+        Contact::new(NameAddr::new(alice.uri("alice"))),
+        "no-such-package",
+        bob.target(),
+        None,
+        60,
+    );
+    assert!(matches!(
+        unknown.subscribe(Vec::new(), None, Some(WAIT)),
+        Err(sip_core::subscription::SubscriptionError::UnknownEvent(p)) if p == "no-such-package"
+    ));
+    // A registered one carries its content types as Accept.
+    let sub = subscription(&alice, &bob, 60);
+    sub.subscribe(Vec::new(), None, Some(WAIT)).unwrap();
+    let new_dialog = bob.new_dialog().await;
+    let accept = new_dialog
+        .incoming
+        .request
+        .headers()
+        .get_str(&HeaderName::Accept)
+        .map(str::to_owned);
+    assert_eq!(accept.as_deref(), Some(PIDF));
+    let incoming =
+        IncomingSubscription::new(&bob.engine, &bob.center, new_dialog, low_limits()).unwrap();
+    incoming.reject(403).unwrap();
+}

@@ -261,6 +261,9 @@ struct Inner {
     new_dialogs: Mutex<Option<mpsc::Receiver<NewDialog>>>,
     /// Whether the new-dialog stream was taken (read by the driver).
     new_dialogs_taken: Arc<AtomicBool>,
+    /// The event packages and their content types (the seed's `events`), readable without
+    /// a round trip to the driver.
+    events: Mutex<std::collections::BTreeMap<String, Vec<String>>>,
     center: NotificationCenter,
     sender: crate::notification::Sender,
 }
@@ -282,6 +285,7 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let sender = center.new_sender("Engine");
         center.post_notification(Some(&sender), NotificationData::EngineWillStart);
+        let events = config.events.clone();
         let started = async {
             config.validate()?;
             driver::spawn(config.clone(), center.clone(), sender.clone()).await
@@ -307,6 +311,7 @@ impl Engine {
                 incoming: Mutex::new(Some(incoming)),
                 new_dialogs: Mutex::new(Some(new_dialogs)),
                 new_dialogs_taken,
+                events: Mutex::new(events),
                 center,
                 sender,
             }),
@@ -405,8 +410,29 @@ impl Engine {
         content_types: &[&str],
     ) -> Result<(), EngineError> {
         let p = package.to_owned();
-        let c = content_types.iter().map(|s| (*s).to_owned()).collect();
-        self.call(|r| Command::AddEvent(p, c, r)).await
+        let c: Vec<String> = content_types.iter().map(|s| (*s).to_owned()).collect();
+        let types = c.clone();
+        self.call(|r| Command::AddEvent(p, c, r)).await?;
+        self.inner
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(package.to_owned())
+            .or_insert(types);
+        Ok(())
+    }
+
+    /// The content types registered for the event package `package` (the seed's `events`),
+    /// `None` when it is not registered. A [`Subscription`](crate::subscription::Subscription)
+    /// sends them as Accept and refuses to subscribe to an unregistered package.
+    pub fn event_content_types(&self, package: &str) -> Option<Vec<String>> {
+        self.inner
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(p, _)| p.eq_ignore_ascii_case(package))
+            .map(|(_, types)| types.clone())
     }
 
     /// Turns `SIPEngineSIPTrace` notifications on or off.

@@ -106,6 +106,10 @@ pub enum SubscriptionError {
     /// object.
     #[error("the request was rejected with {0}")]
     Rejected(u16),
+    /// The event package is not registered with the Engine (`EngineConfig::events` or
+    /// `Engine::add_event`).
+    #[error("the event package {0:?} is not registered with the Engine (see Engine::add_event)")]
+    UnknownEvent(String),
 }
 
 /// When to refresh a subscription that lasts `expires` seconds: 30 s before expiry, or at

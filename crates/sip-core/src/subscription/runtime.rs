@@ -51,6 +51,8 @@ pub struct Subscription {
     route_header: Target,
     credentials: Option<SharedCredentials>,
     task: JoinHandle<()>,
+    /// The event package when the Engine does not know it: `subscribe` refuses.
+    unknown_event: Option<String>,
 }
 
 impl Drop for Subscription {
@@ -76,9 +78,13 @@ impl Subscription {
         credentials: Option<SharedCredentials>,
         refresh: u32,
     ) -> Subscription {
+        // The seed's rule: the package and its content types come from the Engine's `events`.
+        let accept = engine.event_content_types(event);
+        let unknown_event = accept.is_none().then(|| event.to_owned());
         let config =
             SubscriberConfig::new(request_uri, from_header, to_header, contact_header, event)
-                .with_refresh(refresh);
+                .with_refresh(refresh)
+                .with_accept(accept.unwrap_or_default());
         let core = Subscriber::new(config, rand::rngs::StdRng::from_os_rng().next_u64());
         let span = tracing::debug_span!("subscription", event, call_id = core.local_id().0);
         let shared = SubscriberShared::new(core);
@@ -103,6 +109,7 @@ impl Subscription {
             route_header,
             credentials,
             task,
+            unknown_event,
         }
     }
 
@@ -111,6 +118,9 @@ impl Subscription {
         &self.sender
     }
 
+    /// Fails with [`SubscriptionError::UnknownEvent`] when the event package is not
+    /// registered with the Engine (its content types go in the Accept header).
+    ///
     /// Sends the initial SUBSCRIBE (NULL), or stores `extra_headers` and `content` for the
     /// refreshes and sends a refresh now. `timeout` bounds the requests sent from now on
     /// (an internal 408). Fails in TERMINATED.
@@ -120,6 +130,9 @@ impl Subscription {
         content: Option<Content>,
         timeout: Option<Duration>,
     ) -> Result<(), SubscriptionError> {
+        if let Some(event) = &self.unknown_event {
+            return Err(SubscriptionError::UnknownEvent(event.clone()));
+        }
         lock(&self.shared.core).subscribe(now(), extra_headers, content)?;
         *lock(&self.shared.timeout) = timeout;
         self.shared.wake.notify_one();
