@@ -40,7 +40,7 @@ pub fn sipp_installed() -> bool {
         .is_ok()
 }
 
-/// CPU time (user + system) of a process in seconds, from /proc/<pid>/stat.
+/// CPU time (user + system) of a process in seconds, from `/proc/<pid>/stat`.
 pub fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which is in parentheses and may hold spaces).

@@ -174,7 +174,7 @@ impl Drop for DialogRoute {
 
 /// The stream of a [`DialogRoute`]: [`recv`](Self::recv) the next [`DialogEvent`].
 ///
-/// Its queue lives as long as the dialog, so it is a [`Mailbox`](crate::mailbox) that holds no
+/// Its queue lives as long as the dialog, so it is a small mailbox queue that holds no
 /// buffer while empty; an idle route costs about a hundred bytes.
 #[derive(Debug)]
 pub struct DialogEvents(Arc<Mailbox<DialogEvent>>);

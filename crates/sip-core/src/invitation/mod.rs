@@ -1,13 +1,13 @@
 //! INVITE sessions (the seed's `Invitation`).
 //!
 //! [`session`] holds the sans-IO state machine, [`InviteSession`] (always compiled). With the
-//! `runtime` feature, [`Invitation`] drives one through the [`Engine`]: one tokio task per
+//! `runtime` feature, [`Invitation`] drives one through the [`Engine`](crate::engine::Engine): one tokio task per
 //! Invitation reads its dialog route (in-dialog requests, ACKs, CANCELs), the events of its
 //! client transactions and its commands, and fires the session's timers with `tokio::time`
 //! (so tests can pause time).
 //!
-//! Notifications are posted on the [`NotificationCenter`] given at creation with the
-//! Invitation's own [`Sender`], as [`NotificationData::Custom`] payloads of type
+//! Notifications are posted on the [`NotificationCenter`](crate::notification::NotificationCenter) given at creation with the
+//! Invitation's own [`Sender`](crate::notification::Sender), as [`NotificationData::Custom`](crate::notification::NotificationData::Custom) payloads of type
 //! [`InvitationNotification`]: `SIPInvitationChangedState` and `SIPInvitationGotSDPUpdate`,
 //! with the seed's data fields ([`ChangedState`], [`SdpUpdate`]). The same events are also
 //! available, losslessly and in order, from [`Invitation::next_event`].
@@ -21,7 +21,7 @@
 //!
 //! Where requests go: the initial INVITE to the `route_header`'s URI (an IP address; the core
 //! does no DNS), or to the Request-URI when no route is given; requests within the dialog to
-//! [`Target::from_uri`] of the dialog's next hop, falling back to the initial destination (for
+//! [`Target::from_uri`](crate::transaction::Target::from_uri) of the dialog's next hop, falling back to the initial destination (for
 //! an incoming session: where the INVITE came from) when that host is not an IP address.
 //!
 //! ```no_run
