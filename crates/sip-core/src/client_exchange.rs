@@ -49,6 +49,28 @@ pub(crate) async fn via_sent_by(
     }
 }
 
+/// The local IP the system would use to reach `peer`, for Via and Contact: the peer's own
+/// address on loopback, otherwise the address of a UDP socket connected to it (connecting
+/// sends nothing); the unspecified address when that fails.
+pub(crate) async fn local_ip_for(peer: std::net::SocketAddr) -> std::net::IpAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    if peer.ip().is_loopback() {
+        return peer.ip();
+    }
+    let unspecified: IpAddr = if peer.is_ipv4() {
+        Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        Ipv6Addr::UNSPECIFIED.into()
+    };
+    if let Ok(sock) = tokio::net::UdpSocket::bind(SocketAddr::new(unspecified, 0)).await
+        && sock.connect(peer).await.is_ok()
+        && let Ok(local) = sock.local_addr()
+    {
+        return local.ip();
+    }
+    unspecified
+}
+
 /// The reason of the 503 that stands for a transport error (RFC 3261 §17.1.4).
 pub(crate) fn transport_error_reason(error: &str) -> String {
     format!("Service Unavailable (transport error: {error})")

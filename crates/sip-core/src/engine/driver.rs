@@ -131,15 +131,6 @@ pub(super) async fn spawn(
     ))
 }
 
-/// `UDP`, `TCP` or `TLS`.
-fn transport_label(kind: TransportKind) -> &'static str {
-    match kind {
-        TransportKind::Udp => "UDP",
-        TransportKind::Tcp => "TCP",
-        _ => "TLS",
-    }
-}
-
 fn transport_config(config: &EngineConfig) -> TransportConfig {
     let addr = |port: Option<u16>| port.map(|p| SocketAddr::new(config.ip_address, p));
     TransportConfig {
@@ -233,7 +224,7 @@ impl Driver {
             .filter_map(|k| {
                 self.transport
                     .local_addr(k)
-                    .map(|a| format!("{} {a}", transport_label(k)))
+                    .map(|a| format!("{} {a}", k.as_str()))
             })
             .collect();
         self.log(
@@ -273,7 +264,7 @@ impl Driver {
                         format!(
                             "send to {} over {} failed: {reason}",
                             target.addr,
-                            transport_label(target.transport)
+                            target.transport.as_str()
                         ),
                     );
                     self.layer.handle_transport_error(target, &reason);

@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -630,25 +630,6 @@ impl Drop for Driver {
     }
 }
 
-/// The local IP the system would use to reach `peer`.
-async fn local_ip_for(peer: SocketAddr) -> IpAddr {
-    if peer.ip().is_loopback() {
-        return peer.ip();
-    }
-    let unspecified: IpAddr = if peer.is_ipv4() {
-        Ipv4Addr::UNSPECIFIED.into()
-    } else {
-        Ipv6Addr::UNSPECIFIED.into()
-    };
-    if let Ok(sock) = tokio::net::UdpSocket::bind(SocketAddr::new(unspecified, 0)).await
-        && sock.connect(peer).await.is_ok()
-        && let Ok(local) = sock.local_addr()
-    {
-        return local.ip();
-    }
-    unspecified
-}
-
 fn random_u64() -> u64 {
     use rand::SeedableRng;
     rand::rngs::StdRng::from_os_rng().next_u64()
@@ -967,7 +948,7 @@ impl Driver {
                     .await
                     .ok()
                     .flatten();
-                let ip = local_ip_for(target.addr).await;
+                let ip = crate::client_exchange::local_ip_for(target.addr).await;
                 self.via_cache.insert(key, (ip, port));
                 (ip, port)
             }

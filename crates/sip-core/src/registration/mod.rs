@@ -589,7 +589,7 @@ impl Inner {
         let mut request = Request::builder(Method::Register, request_uri)
             .header(
                 HeaderName::Via,
-                format!("SIP/2.0/{} {sent_by};rport", transport_name(target)),
+                format!("SIP/2.0/{} {sent_by};rport", target.transport.as_str()),
             )
             .header(HeaderName::MaxForwards, "70")
             .header(HeaderName::From, s.from_header.to_value_string())
@@ -610,10 +610,6 @@ impl Inner {
         }
         Ok(request)
     }
-}
-
-fn transport_name(target: Target) -> String {
-    format!("{:?}", target.transport).to_ascii_uppercase()
 }
 
 fn same_contact(a: &Contact, b: &Contact) -> bool {

@@ -1,6 +1,6 @@
 //! [`Request`] and [`Message`]: client transactions with digest retry and expiry.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -388,33 +388,6 @@ fn destination(uri: &Uri) -> Result<Target, RequestError> {
     Target::from_uri(uri).map_err(|e| RequestError::InvalidArgument(format!("the route: {e}")))
 }
 
-/// The local IP the system would use to reach `peer` (a connected UDP socket sends nothing).
-async fn local_ip_for(peer: SocketAddr) -> IpAddr {
-    let unspecified: IpAddr = if peer.is_ipv4() {
-        Ipv4Addr::UNSPECIFIED.into()
-    } else {
-        Ipv6Addr::UNSPECIFIED.into()
-    };
-    if peer.ip().is_loopback() {
-        return peer.ip();
-    }
-    if let Ok(sock) = tokio::net::UdpSocket::bind(SocketAddr::new(unspecified, 0)).await
-        && sock.connect(peer).await.is_ok()
-        && let Ok(local) = sock.local_addr()
-    {
-        return local.ip();
-    }
-    unspecified
-}
-
-fn transport_name(kind: TransportKind) -> &'static str {
-    match kind {
-        TransportKind::Udp => "UDP",
-        TransportKind::Tcp => "TCP",
-        TransportKind::Tls => "TLS",
-    }
-}
-
 /// How a transaction attempt ended.
 enum Attempt {
     Final(Response),
@@ -556,13 +529,8 @@ async fn run(inner: Arc<Inner>, target: Target, deadline: Option<Instant>) {
         Ok(None) => return fail(&inner, 0, "the UDP transport is disabled".to_owned(), None),
         Err(e) => return fail(&inner, 0, e.to_string(), None),
     };
-    let local = local_ip_for(target.addr).await;
-    let mut via = Via::new(
-        transport_name(target.transport),
-        Host::from(local),
-        port,
-        "",
-    );
+    let local = crate::client_exchange::local_ip_for(target.addr).await;
+    let mut via = Via::new(target.transport.as_str(), Host::from(local), port, "");
     via.params_mut().set("rport", None);
     // One challenge per header line, as the typed headers read them.
     let mut authenticator =

@@ -1,7 +1,7 @@
 //! The tokio tasks that drive a [`Subscriber`] or a [`Notifier`] through the Engine: one task
 //! per object, timers with `tokio::time` (so tests can pause time).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use crate::engine::{ClientEvent, DialogEvent, DialogRoute, Engine};
 use crate::header::HeaderName;
 use crate::message::{Method, Request, Response};
 use crate::registration::SharedCredentials;
-use crate::transaction::{Target, TransactionKey, TransportKind};
+use crate::transaction::{Target, TransactionKey};
 
 /// How many times one request is re-sent after a digest challenge.
 const MAX_AUTH_RETRIES: u32 = 3;
@@ -31,37 +31,10 @@ fn now() -> std::time::Instant {
     Instant::now().into_std()
 }
 
-/// The address the peer sees for us when we send to `peer`.
-async fn local_ip_for(peer: SocketAddr) -> String {
-    if peer.ip().is_loopback() {
-        return host_of(peer.ip());
-    }
-    let unspecified: IpAddr = if peer.is_ipv4() {
-        Ipv4Addr::UNSPECIFIED.into()
-    } else {
-        Ipv6Addr::UNSPECIFIED.into()
-    };
-    if let Ok(sock) = tokio::net::UdpSocket::bind(SocketAddr::new(unspecified, 0)).await
-        && sock.connect(peer).await.is_ok()
-        && let Ok(local) = sock.local_addr()
-    {
-        return host_of(local.ip());
-    }
-    host_of(unspecified)
-}
-
 fn host_of(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(a) => a.to_string(),
         IpAddr::V6(a) => format!("[{a}]"),
-    }
-}
-
-fn transport_name(kind: TransportKind) -> &'static str {
-    match kind {
-        TransportKind::Udp => "UDP",
-        TransportKind::Tcp => "TCP",
-        TransportKind::Tls => "TLS",
     }
 }
 
@@ -85,15 +58,12 @@ async fn send(
     mut request: Request,
     target: Target,
 ) -> Result<mpsc::Receiver<ClientEvent>, (u16, String)> {
-    let ip = local_ip_for(target.addr).await;
+    let ip = host_of(crate::client_exchange::local_ip_for(target.addr).await);
     let sent_by = via_sent_by(engine, target, &ip).await.map_err(|e| (0, e))?;
     request.headers_mut().insert(
         0,
         HeaderName::Via,
-        format!(
-            "SIP/2.0/{} {sent_by};rport",
-            transport_name(target.transport)
-        ),
+        format!("SIP/2.0/{} {sent_by};rport", target.transport.as_str()),
     );
     engine
         .send_request(request, target)
